@@ -1,0 +1,12 @@
+// Jest runs the TypeScript sources through swc (no type check: `npm run typecheck` does that).
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testTimeout: 60000,
+  // Integration tests start servers on real ports and real LMDB files; two at a time keeps a 2-core box responsive.
+  maxWorkers: 2,
+};
