@@ -1,0 +1,151 @@
+"""Reference implementation of the OmniCX hashed n-gram features ("omnicx-hash-v1").
+
+The normative description is spec.md in this folder; this file must agree with it, and
+test-vectors.json is generated from it (python3 hashing.py --write-vectors).
+The TypeScript runtime re-implements exactly this; nothing here is needed at run time.
+"""
+import json
+import sys
+import unicodedata
+
+VERSION = "omnicx-hash-v1"
+WORD_BUCKETS = 1 << 18     # word unigrams + bigrams  -> ids 1 .. WORD_BUCKETS
+CHAR_BUCKETS = 1 << 18     # char 3..5-grams          -> ids WORD_BUCKETS+1 .. WORD_BUCKETS+CHAR_BUCKETS
+NUM_IDS = 1 + WORD_BUCKETS + CHAR_BUCKETS   # id 0 = padding
+MAX_LEN = 256              # L
+CHAR_NGRAMS = (3, 4, 5)
+
+FNV_OFFSET = 0x811C9DC5
+FNV_PRIME = 0x01000193
+
+
+def fnv1a32(s: str) -> int:
+    """FNV-1a, 32 bit, over the UTF-8 bytes of s (s never contains surrogates here)."""
+    h = FNV_OFFSET
+    for b in s.encode("utf-8"):
+        h ^= b
+        h = (h * FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+def normalize(text: str) -> str:
+    # 1. lone surrogates -> U+FFFD (JS: String.prototype.toWellFormed); Python text read
+    #    from UTF-8 never has them, but be explicit for strings built otherwise.
+    text = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    # 2. NFKC, 3. full Unicode lowercase (JS: toLowerCase)
+    text = unicodedata.normalize("NFKC", text).lower()
+    # 4. delete apostrophes (U+0027, U+2019) so "don't" -> "dont"
+    text = text.replace("'", "").replace("\u2019", "")
+    # 5. every ASCII digit -> '0'
+    return text.translate(_DIGITS)
+
+
+_DIGITS = str.maketrans("123456789", "000000000")
+
+
+def char_class(cp: int) -> str:
+    """'W' word character, 'S' single-code-point symbol token, '' separator."""
+    if 0x61 <= cp <= 0x7A or 0x30 <= cp <= 0x39:          # a-z 0-9
+        return "W"
+    if 0xC0 <= cp <= 0x1FFF and cp != 0xD7 and cp != 0xF7:  # Latin-1 letters .. Greek Extended
+        return "W"
+    if 0x3040 <= cp <= 0x9FFF or 0xAC00 <= cp <= 0xD7AF:   # kana, CJK, Hangul
+        return "W"
+    if cp == 0x21 or cp == 0x3F:                           # ! ?
+        return "S"
+    if 0x2190 <= cp <= 0x2BFF or 0x1F000 <= cp <= 0x1FAFF:  # arrows, symbols, dingbats, emoji
+        return "S"
+    return ""
+
+
+def tokenize(text: str):
+    """Returns a list of (token, is_word) after normalize()."""
+    out = []
+    cur = []
+    for c in normalize(text):
+        k = char_class(ord(c))
+        if k == "W":
+            cur.append(c)
+            continue
+        if cur:
+            out.append(("".join(cur), True))
+            cur = []
+        if k == "S":
+            out.append((c, False))
+    if cur:
+        out.append(("".join(cur), True))
+    return out
+
+
+def iter_features(text: str):
+    """Yields (kind, feature_string) in the normative order; kind 'w' or 'c'."""
+    toks = tokenize(text)
+    prev = None
+    for tok, is_word in toks:
+        yield "w", tok
+        if prev is not None:
+            yield "w", prev + " " + tok
+        if is_word:
+            marked = "<" + tok + ">"
+            for n in CHAR_NGRAMS:
+                for i in range(0, len(marked) - n + 1):
+                    yield "c", marked[i:i + n]
+        prev = tok
+
+
+def feature_id(kind: str, feat: str) -> int:
+    h = fnv1a32(feat)
+    if kind == "w":
+        return 1 + h % WORD_BUCKETS
+    return 1 + WORD_BUCKETS + h % CHAR_BUCKETS
+
+
+def text_to_ids(text: str, max_len: int = MAX_LEN):
+    """Unique ids in first-occurrence order, at most max_len of them (no padding)."""
+    seen = set()
+    ids = []
+    for kind, feat in iter_features(text):
+        i = feature_id(kind, feat)
+        if i in seen:
+            continue
+        seen.add(i)
+        ids.append(i)
+        if len(ids) >= max_len:
+            break
+    return ids
+
+
+def batch(texts, max_len: int = MAX_LEN, pad_to=None):
+    """numpy (ids int64 [n, T], mask float32 [n, T]), T = pad_to or max(1, longest)."""
+    import numpy as np
+    rows = [text_to_ids(t, max_len) for t in texts]
+    T = pad_to or max(1, max((len(r) for r in rows), default=1))
+    ids = np.zeros((len(rows), T), dtype=np.int64)
+    mask = np.zeros((len(rows), T), dtype=np.float32)
+    for k, r in enumerate(rows):
+        ids[k, :len(r)] = r
+        mask[k, :len(r)] = 1.0
+    return ids, mask
+
+
+def spec_dict():
+    return {
+        "name": VERSION,
+        "spec": "models/features/spec.md",
+        "reference": "models/features/hashing.py",
+        "testVectors": "models/features/test-vectors.json",
+        "wordBuckets": WORD_BUCKETS,
+        "charBuckets": CHAR_BUCKETS,
+        "numIds": NUM_IDS,
+        "maxLen": MAX_LEN,
+        "charNgrams": list(CHAR_NGRAMS),
+        "hash": "fnv1a32-utf8",
+        "dedup": True,
+        "padId": 0,
+    }
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--tokens":
+        for t in sys.argv[2:]:
+            print(tokenize(t), list(iter_features(t))[:40], text_to_ids(t)[:40])

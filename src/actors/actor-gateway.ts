@@ -1,0 +1,146 @@
+// The main thread's typed façade over the shards: what the transport layer calls. It resolves the sender's identities
+// to one customer (through the identity actors that own them), hands the message to that customer's actor, and
+// serves reads. It knows nothing of HTTP: a test, the uWS gateway or a NATS consumer all call the same methods.
+import type { Logger } from 'pino';
+import {
+  identityKey,
+  normalizeEmail,
+  normalizePhone,
+  OmniError,
+  orderIdentities,
+  senderIdentity,
+  type ChannelType,
+  type ConversationId,
+  type ConversationWithMessages,
+  type CustomerId,
+  type CustomerProfile,
+  type Identity,
+  type TenantId,
+} from '../domain/index.js';
+import type { InboundDraft, IngestResult, ShardStats } from './protocol.js';
+import type { ShardPool } from './shard-pool.js';
+
+export class ActorGateway {
+  constructor(
+    private readonly pool: ShardPool,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The identities a message names, in resolution order (phone, email, channel id). */
+  identitiesOf(draft: InboundDraft): Identity[] {
+    const sender = senderIdentity(draft.channel, draft.from);
+    if (sender === undefined) {
+      throw new OmniError(
+        'INVALID_SENDER',
+        `"${draft.from}" is not a valid sender address for channel ${draft.channel}`,
+      );
+    }
+    const identities: Identity[] = [sender];
+    if (draft.email !== undefined) {
+      const email = normalizeEmail(draft.email);
+      if (email === undefined) throw new OmniError('VALIDATION_FAILED', `email "${draft.email}" is not an address`);
+      identities.push({ kind: 'email', value: email });
+    }
+    if (draft.phone !== undefined) {
+      const phone = normalizePhone(draft.phone);
+      if (phone === undefined) throw new OmniError('VALIDATION_FAILED', `phone "${draft.phone}" is not a phone number`);
+      identities.push({ kind: 'phone', value: phone });
+    }
+    return orderIdentities(identities);
+  }
+
+  /** Stores an inbound message; resolves once it is durably committed (or found to be a provider retry). */
+  async ingest(tenant: TenantId, draft: InboundDraft): Promise<IngestResult> {
+    const identities = this.identitiesOf(draft);
+    const { customerId: resolved, owned } = await this.resolveCustomer(tenant, identities);
+    let customerId = resolved;
+    for (let hop = 0; hop < 4; hop++) {
+      const shard = this.pool.shardFor(tenant, customerId);
+      const answer = await this.pool.request(shard, {
+        type: 'customer.inbound',
+        tenant,
+        customerId,
+        draft,
+        identities: owned,
+      });
+      if (answer.kind === 'stored') return answer.result;
+      customerId = answer.customerId; // the customer was merged into another: follow it
+    }
+    throw new OmniError('INTERNAL', `customer ${resolved} redirects too many times`);
+  }
+
+  /**
+   * One customer for a set of identities. The common case (one identity) is a single claim at the identity's actor:
+   * atomic, so simultaneous first contacts get the same customer. With several identities, an existing owner is
+   * preferred, and the others are claimed for it.
+   */
+  private async resolveCustomer(
+    tenant: TenantId,
+    identities: Identity[],
+  ): Promise<{ customerId: CustomerId; owned: Identity[] }> {
+    const first = identities[0];
+    if (first === undefined) throw new OmniError('INVALID_SENDER', 'message names no sender');
+    const claim = (identity: Identity, candidate?: CustomerId) =>
+      this.pool.request(this.pool.shardFor(tenant, identityKey(identity)), {
+        type: 'identity.claim',
+        tenant,
+        identity,
+        ...(candidate === undefined ? {} : { candidate }),
+      });
+    if (identities.length === 1) return { customerId: (await claim(first)).customerId, owned: identities };
+
+    const owners = await Promise.all(
+      identities.map((identity) =>
+        this.pool.request(this.pool.shardFor(tenant, identityKey(identity)), {
+          type: 'identity.lookup',
+          tenant,
+          identity,
+        }),
+      ),
+    );
+    const known = owners.find((o) => o.customerId !== null)?.customerId ?? undefined;
+    const customerId = known ?? (await claim(first)).customerId;
+    const claims = await Promise.all(identities.map((identity) => claim(identity, customerId)));
+    const owned: Identity[] = [];
+    claims.forEach((result, i) => {
+      const identity = identities[i] as Identity;
+      if (result.customerId === customerId) owned.push(identity);
+      else {
+        // Two customers both hold one of this person's identities. Merging them is an explicit operation; until then
+        // the message stays with the first customer and the conflict is logged for an operator.
+        this.logger.warn(
+          { tenant, identity: identityKey(identity), customerId, other: result.customerId },
+          'identity conflict',
+        );
+      }
+    });
+    return { customerId, owned };
+  }
+
+  getConversation(tenant: TenantId, conversationId: ConversationId): Promise<ConversationWithMessages> {
+    return this.pool.request(this.pool.shardFor(tenant, conversationId), {
+      type: 'read.conversation',
+      tenant,
+      conversationId,
+    });
+  }
+
+  getCustomer(tenant: TenantId, customerId: CustomerId): Promise<CustomerProfile> {
+    return this.pool.request(this.pool.shardFor(tenant, customerId), { type: 'read.customer', tenant, customerId });
+  }
+
+  findByProviderId(tenant: TenantId, channel: ChannelType, providerMessageId: string): Promise<IngestResult | null> {
+    return this.pool.request(this.pool.shardFor(tenant, `${channel}:${providerMessageId}`), {
+      type: 'read.providerMessage',
+      tenant,
+      channel,
+      providerMessageId,
+    });
+  }
+
+  stats(): Promise<ShardStats[]> {
+    return Promise.all(
+      Array.from({ length: this.pool.shards }, (_, shard) => this.pool.request(shard, { type: 'shard.stats' })),
+    );
+  }
+}

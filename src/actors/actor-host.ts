@@ -1,0 +1,147 @@
+// Our small typed wrapper around nact. nact gives each actor a mailbox processed one message at a time; this host
+// adds what nact lacks: typed actor kinds, spawn-on-demand by key, state loaded from LMDB on first use, and
+// passivation (an idle actor with no write in flight is stopped and dropped, so memory follows active keys, not all
+// keys ever seen). An actor that throws is stopped too; its next message respawns it from durable state.
+import { dispatch, spawn, start, stop, type Ref } from 'nact';
+import type { Logger } from 'pino';
+
+/** A live actor instance. `receive` runs one message at a time and must not block; async work it starts (commits)
+ * is reported through `isBusy` so the host never passivates an actor with writes in flight. */
+export interface Actor<Msg> {
+  receive(msg: Msg): void;
+  isBusy(): boolean;
+  /** Called when the host passivates or stops the actor: clear timers here. */
+  passivate?(): void;
+}
+
+/** A message may carry a rejecter: if the actor throws while handling it, the caller gets the error. */
+export interface Rejectable {
+  reject?: (error: unknown) => void;
+}
+
+export interface ActorKind<Msg> {
+  readonly name: string;
+  readonly __msg?: Msg;
+}
+
+export function defineKind<Msg>(name: string): ActorKind<Msg> {
+  return { name };
+}
+
+type Factory<Msg> = (key: string) => Actor<Msg>;
+
+interface Entry {
+  ref: Ref<unknown>;
+  actor: Actor<unknown>;
+  queued: number;
+  lastUsed: number;
+}
+
+export interface ActorHostOptions {
+  /** Idle time after which an actor is passivated. @default 120000 */
+  passivateAfterMs: number;
+  logger: Logger;
+}
+
+export class ActorHost {
+  private readonly system = start();
+  private readonly factories = new Map<string, Factory<unknown>>();
+  private readonly entries = new Map<string, Map<string, Entry>>();
+  private readonly sweep: NodeJS.Timeout;
+  private passivatedTotal = 0;
+  private spawned = 0;
+
+  constructor(private readonly options: ActorHostOptions) {
+    const every = Math.max(50, Math.min(options.passivateAfterMs / 2, 30_000));
+    this.sweep = setInterval(() => this.passivateIdle(), every);
+    this.sweep.unref();
+  }
+
+  register<Msg>(kind: ActorKind<Msg>, factory: Factory<Msg>): void {
+    this.factories.set(kind.name, factory as Factory<unknown>);
+    this.entries.set(kind.name, new Map());
+  }
+
+  /** Delivers a message to the actor for `key`, spawning (and loading) it if it is not in memory. */
+  tell<Msg>(kind: ActorKind<Msg>, key: string, msg: Msg): void {
+    const entry = this.entry(kind.name, key);
+    entry.queued++;
+    entry.lastUsed = Date.now();
+    dispatch(entry.ref, msg);
+  }
+
+  /** Whether the actor for `key` is currently in memory. */
+  isLive(kind: ActorKind<unknown>, key: string): boolean {
+    return this.entries.get(kind.name)?.has(key) ?? false;
+  }
+
+  count(kind: ActorKind<unknown>): number {
+    return this.entries.get(kind.name)?.size ?? 0;
+  }
+
+  get passivated(): number {
+    return this.passivatedTotal;
+  }
+
+  private entry(kindName: string, key: string): Entry {
+    const byKey = this.entries.get(kindName);
+    const factory = this.factories.get(kindName);
+    if (byKey === undefined || factory === undefined) throw new Error(`unknown actor kind ${kindName}`);
+    const existing = byKey.get(key);
+    if (existing !== undefined) return existing;
+
+    const actor = factory(key);
+    const entry: Entry = { ref: undefined as unknown as Ref<unknown>, actor, queued: 0, lastUsed: Date.now() };
+    const log = this.options.logger;
+    entry.ref = spawn(
+      this.system,
+      (state: undefined, msg: unknown) => {
+        entry.queued--;
+        try {
+          actor.receive(msg);
+        } catch (error) {
+          log.error({ err: error, kind: kindName, key }, 'actor failed; stopping it so it reloads from durable state');
+          (msg as Rejectable).reject?.(error);
+          this.drop(kindName, key, entry);
+        }
+        return state;
+      },
+      // nact names must be URI-safe; our keys are not, and we look actors up by key ourselves.
+      `${kindName}-${++this.spawned}`,
+    );
+    byKey.set(key, entry);
+    return entry;
+  }
+
+  private drop(kindName: string, key: string, entry: Entry): void {
+    const byKey = this.entries.get(kindName);
+    if (byKey?.get(key) !== entry) return;
+    byKey.delete(key);
+    entry.actor.passivate?.();
+    stop(entry.ref);
+  }
+
+  /** Stops actors idle for longer than the passivation period with nothing queued and nothing in flight. */
+  passivateIdle(now = Date.now()): number {
+    let stopped = 0;
+    const cutoff = now - this.options.passivateAfterMs;
+    for (const [kindName, byKey] of this.entries) {
+      for (const [key, entry] of byKey) {
+        if (entry.lastUsed <= cutoff && entry.queued === 0 && !entry.actor.isBusy()) {
+          this.drop(kindName, key, entry);
+          stopped++;
+        }
+      }
+    }
+    this.passivatedTotal += stopped;
+    return stopped;
+  }
+
+  close(): void {
+    clearInterval(this.sweep);
+    for (const [kindName, byKey] of this.entries) {
+      for (const [key, entry] of byKey) this.drop(kindName, key, entry);
+    }
+    stop(this.system);
+  }
+}

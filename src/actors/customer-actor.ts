@@ -1,0 +1,235 @@
+// CustomerActor: owns one customer's profile and their single active conversation (Requirement 4.1). Every inbound
+// message of the customer, from any channel, passes through here: provider-id deduplication, profile upkeep (contacts
+// per channel, identities), opening a conversation when none is active, and the archival decision, so new messages
+// and archiving can never interleave badly. Its conversations live on the same shard, so hand-offs stay in-thread.
+import {
+  identityKey,
+  newConversationId,
+  OmniError,
+  type ChannelContact,
+  type Conversation,
+  type ConversationId,
+  type CustomerId,
+  type CustomerProfile,
+  type Identity,
+  type MessageId,
+} from '../domain/index.js';
+import type { TenantStore } from '../persistence/index.js';
+import type { Actor } from './actor-host.js';
+import type { ConversationMsg } from './conversation-actor.js';
+import type { InboundDraft, IngestResult, ShardResponse } from './protocol.js';
+import { ask, type Reply } from './reply.js';
+
+export type CustomerMsg =
+  | ({ type: 'inbound'; draft: InboundDraft; identities: Identity[] } & Reply<ShardResponse<'customer.inbound'>>)
+  | { type: 'conversationIdle'; conversationId: ConversationId };
+
+export interface CustomerActorDeps {
+  store: TenantStore;
+  /** Delivers a message to one of this customer's conversation actors (same shard). */
+  toConversation: (conversationId: ConversationId, msg: ConversationMsg) => void;
+}
+
+export class CustomerActor implements Actor<CustomerMsg> {
+  private profile: CustomerProfile | undefined;
+  /** Provider message ids accepted but not yet durable: a retry arriving meanwhile gets the same answer. */
+  private readonly pending = new Map<string, Promise<IngestResult>>();
+  private inflight = 0;
+  /** Appends forwarded to the active conversation and not yet answered. */
+  private forwarded = 0;
+
+  constructor(
+    private readonly id: CustomerId,
+    private readonly deps: CustomerActorDeps,
+  ) {
+    this.profile = deps.store.getCustomer(id);
+  }
+
+  isBusy(): boolean {
+    return this.inflight > 0;
+  }
+
+  receive(msg: CustomerMsg): void {
+    if (msg.type === 'inbound') this.inbound(msg);
+    else this.conversationIdle(msg.conversationId);
+  }
+
+  private inbound(msg: Extract<CustomerMsg, { type: 'inbound' }>): void {
+    if (this.profile?.mergedInto !== undefined) {
+      msg.resolve({ kind: 'redirect', customerId: this.profile.mergedInto });
+      return;
+    }
+    const { draft } = msg;
+    const dedupKey =
+      draft.providerMessageId === undefined ? undefined : `${draft.channel}\u0000${draft.providerMessageId}`;
+    if (dedupKey !== undefined && draft.providerMessageId !== undefined) {
+      const inFlight = this.pending.get(dedupKey);
+      if (inFlight !== undefined) {
+        inFlight.then((result) => msg.resolve({ kind: 'stored', result: { ...result, duplicate: true } }), msg.reject);
+        return;
+      }
+      const stored = this.deps.store.getProviderRef(draft.channel, draft.providerMessageId);
+      if (stored !== undefined) {
+        msg.resolve({ kind: 'stored', result: { ...stored, duplicate: true } });
+        return;
+      }
+    }
+
+    const now = Date.now();
+    const { profile, changed } = this.upsertProfile(draft, msg.identities, now);
+    let open: Conversation | undefined;
+    if (profile.activeConversationId === undefined) {
+      open = this.newConversation(draft, now);
+      profile.activeConversationId = open.id;
+      profile.conversationIds = [...profile.conversationIds, open.id];
+    }
+    this.profile = profile;
+    const conversationId = profile.activeConversationId as ConversationId;
+
+    this.inflight++;
+    this.forwarded++;
+    const profileWrite = changed || open !== undefined ? this.deps.store.putCustomer(profile) : Promise.resolve(true);
+    const appended = ask<{ messageId: MessageId; seq: number }>((reply) =>
+      this.deps.toConversation(conversationId, {
+        type: 'append',
+        draft,
+        customerId: this.id,
+        ...(open === undefined ? {} : { open }),
+        ...reply,
+      }),
+    ).finally(() => this.forwarded--);
+
+    const result = Promise.all([appended, profileWrite]).then(([{ messageId, seq }]): IngestResult => ({
+      conversationId,
+      customerId: this.id,
+      messageId,
+      seq,
+      duplicate: false,
+    }));
+    if (dedupKey !== undefined) this.pending.set(dedupKey, result);
+    result
+      .finally(() => {
+        this.inflight--;
+        if (dedupKey !== undefined) this.pending.delete(dedupKey);
+      })
+      .then(
+        (stored) => msg.resolve({ kind: 'stored', result: stored }),
+        (error: unknown) => {
+          if (
+            error instanceof OmniError &&
+            error.code === 'CONVERSATION_NOT_FOUND' &&
+            this.profile?.activeConversationId === conversationId
+          ) {
+            // The active conversation vanished or was archived under us (a crash between writes): drop it so the
+            // next message opens a fresh one. This message is answered with a retryable error, not stored twice.
+            this.profile = withoutActiveConversation(this.profile);
+            msg.reject(new OmniError('SHARD_UNAVAILABLE', 'conversation was reset; retry', { retry: true }));
+            return;
+          }
+          msg.reject(error);
+        },
+      );
+  }
+
+  private upsertProfile(
+    draft: InboundDraft,
+    identities: Identity[],
+    now: number,
+  ): { profile: CustomerProfile; changed: boolean } {
+    const existing = this.profile;
+    let changed = existing === undefined;
+    const profile: CustomerProfile = existing
+      ? { ...existing }
+      : {
+          id: this.id,
+          tenantId: this.deps.store.tenant,
+          identities: [],
+          contacts: [],
+          valueTier: 'standard',
+          vip: false,
+          purchaseHistory: [],
+          previousIssues: [],
+          conversationIds: [],
+          createdAt: now,
+          updatedAt: now,
+        };
+    const known = new Set(profile.identities.map(identityKey));
+    const added = identities.filter((i) => !known.has(identityKey(i)));
+    if (added.length > 0) {
+      profile.identities = [...profile.identities, ...added];
+      changed = true;
+    }
+    const contactIndex = profile.contacts.findIndex((c) => c.channel === draft.channel && c.address === draft.from);
+    if (contactIndex < 0) {
+      const contact: ChannelContact = {
+        channel: draft.channel,
+        address: draft.from,
+        firstSeenAt: now,
+        lastSeenAt: now,
+      };
+      profile.contacts = [...profile.contacts, contact];
+      changed = true;
+    } else {
+      // lastSeenAt is kept in memory and persisted with the next structural change: not worth a write per message.
+      const contacts = [...profile.contacts];
+      contacts[contactIndex] = { ...(contacts[contactIndex] as ChannelContact), lastSeenAt: now };
+      profile.contacts = contacts;
+    }
+    if (draft.name !== undefined && profile.name === undefined) {
+      profile.name = draft.name;
+      changed = true;
+    }
+    for (const identity of identities) {
+      if (identity.kind === 'email' && profile.email === undefined) {
+        profile.email = identity.value;
+        changed = true;
+      }
+      if (identity.kind === 'phone' && profile.phone === undefined) {
+        profile.phone = identity.value;
+        changed = true;
+      }
+    }
+    if (changed) profile.updatedAt = now;
+    return { profile, changed };
+  }
+
+  private newConversation(draft: InboundDraft, now: number): Conversation {
+    return {
+      id: newConversationId(),
+      tenantId: this.deps.store.tenant,
+      customerId: this.id,
+      status: 'active',
+      channels: [draft.channel],
+      createdAt: now,
+      lastActivityAt: now,
+      lastSeq: 0,
+    };
+  }
+
+  /** The conversation's timer says it has been idle: archive it unless a message is on its way into it. */
+  private conversationIdle(conversationId: ConversationId): void {
+    const profile = this.profile;
+    const isActive = profile?.activeConversationId === conversationId;
+    if (isActive && this.forwarded > 0) return; // activity in flight; the conversation's timer will check again
+    if (isActive && profile !== undefined) {
+      const updated: CustomerProfile = { ...withoutActiveConversation(profile), updatedAt: Date.now() };
+      this.profile = updated;
+      this.inflight++;
+      void this.deps.store
+        .putCustomer(updated)
+        .finally(() => this.inflight--)
+        .catch(() => undefined);
+    }
+    this.inflight++;
+    void ask<boolean>((reply) =>
+      this.deps.toConversation(conversationId, { type: 'archive', reason: 'inactive', ...reply }),
+    )
+      .finally(() => this.inflight--)
+      .catch(() => undefined);
+  }
+}
+
+function withoutActiveConversation(profile: CustomerProfile): CustomerProfile {
+  const { activeConversationId: _dropped, ...rest } = profile;
+  return rest;
+}

@@ -1,0 +1,6 @@
+// Public surface of the actor runtime.
+export { ActorGateway } from './actor-gateway.js';
+export { ShardPool, type ShardPoolOptions, type ShardEvent } from './shard-pool.js';
+export { ShardRuntime, type ShardRuntimeOptions } from './shard-runtime.js';
+export { shardOf, fnv1a32 } from './shard-router.js';
+export type { InboundDraft, IngestResult, ShardStats } from './protocol.js';

@@ -1,0 +1,106 @@
+// The main-thread ⇄ shard-worker protocol: versioned, discriminated unions, encoded with msgpackr. Every request has
+// an id; the reply carries the same id and either a typed body or a WireError, so errors survive the thread hop.
+import type {
+  ChannelType,
+  ConversationId,
+  ConversationWithMessages,
+  CustomerId,
+  CustomerProfile,
+  Identity,
+  JsonObject,
+  MessageId,
+  TenantId,
+  WireError,
+} from '../domain/index.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** A request that carries nothing but its type. */
+export type NoFields = { readonly _?: never };
+
+/** An inbound customer message after validation, before it has ids or a sequence number. */
+export interface InboundDraft {
+  channel: ChannelType;
+  /** The sender address as the channel gave it. */
+  from: string;
+  text: string;
+  providerMessageId?: string;
+  /** Customer's send time, epoch ms; defaults to receipt time. */
+  timestamp?: number;
+  name?: string;
+  email?: string;
+  phone?: string;
+  metadata?: JsonObject;
+}
+
+export interface IngestResult {
+  conversationId: ConversationId;
+  customerId: CustomerId;
+  messageId: MessageId;
+  seq: number;
+  /** True when the provider message id was already stored: the original ids are returned, nothing new stored. */
+  duplicate: boolean;
+}
+
+export interface ShardStats {
+  shard: number;
+  actors: { conversations: number; customers: number; identities: number };
+  passivated: number;
+  heapUsed: number;
+  rss: number;
+}
+
+/** Requests and their reply bodies, keyed by type: the compiler checks both ends. */
+export interface ShardRequestMap {
+  'identity.claim': {
+    req: { tenant: TenantId; identity: Identity; candidate?: CustomerId };
+    res: { customerId: CustomerId; created: boolean };
+  };
+  'identity.lookup': {
+    req: { tenant: TenantId; identity: Identity };
+    res: { customerId: CustomerId | null };
+  };
+  'customer.inbound': {
+    req: { tenant: TenantId; customerId: CustomerId; draft: InboundDraft; identities: Identity[] };
+    res: { kind: 'stored'; result: IngestResult } | { kind: 'redirect'; customerId: CustomerId };
+  };
+  'read.conversation': {
+    req: { tenant: TenantId; conversationId: ConversationId };
+    res: ConversationWithMessages;
+  };
+  'read.customer': {
+    req: { tenant: TenantId; customerId: CustomerId };
+    res: CustomerProfile;
+  };
+  'read.providerMessage': {
+    req: { tenant: TenantId; channel: ChannelType; providerMessageId: string };
+    res: IngestResult | null;
+  };
+  'shard.stats': { req: NoFields; res: ShardStats };
+  /** Fault injection for crash tests; refused unless the node was started with fault injection enabled. */
+  'shard.crash': { req: NoFields; res: never };
+}
+
+export type ShardRequestType = keyof ShardRequestMap;
+export type ShardRequest = { [K in ShardRequestType]: { type: K } & ShardRequestMap[K]['req'] }[ShardRequestType];
+export type ShardResponse<K extends ShardRequestType> = ShardRequestMap[K]['res'];
+
+/** Frames on the wire between the main thread and a shard; each postMessage carries an array of them. */
+export type MainToShardFrame = { t: 'req'; id: number; body: ShardRequest } | { t: 'shutdown' };
+
+export type ShardToMainFrame =
+  | { t: 'ready'; shard: number; protocol: number }
+  | { t: 'res'; id: number; ok: true; body: unknown }
+  | { t: 'res'; id: number; ok: false; error: WireError }
+  | { t: 'closed' };
+
+/** Data each worker receives at start. */
+export interface ShardWorkerData {
+  shard: number;
+  shards: number;
+  dataDir: string;
+  passivateAfterMs: number;
+  archiveAfterMs: number;
+  faultInjection: boolean;
+  logLevel: string;
+}

@@ -1,0 +1,161 @@
+// One shard's runtime, independent of threads: the actor host with its three actor kinds, the archival sweeper and
+// the request handlers. The worker entry wraps it in a MessagePort; tests can also drive it directly.
+import type { Logger } from 'pino';
+import {
+  compareChronologically,
+  identityKey,
+  OmniError,
+  type ConversationId,
+  type ConversationWithMessages,
+  type CustomerId,
+  type CustomerProfile,
+  type TenantId,
+} from '../domain/index.js';
+import type { Storage } from '../persistence/index.js';
+import { ActorHost } from './actor-host.js';
+import { actorKey, CONVERSATION, CUSTOMER, IDENTITY, parseActorKey } from './actor-keys.js';
+import { ArchivalSweeper } from './archival-sweeper.js';
+import { ConversationActor } from './conversation-actor.js';
+import { CustomerActor } from './customer-actor.js';
+import { IdentityActor } from './identity-actor.js';
+import type { ShardRequest, ShardRequestType, ShardResponse, ShardStats } from './protocol.js';
+import { ask } from './reply.js';
+import { shardOf } from './shard-router.js';
+
+export interface ShardRuntimeOptions {
+  shard: number;
+  shards: number;
+  storage: Storage;
+  passivateAfterMs: number;
+  archiveAfterMs: number;
+  logger: Logger;
+}
+
+export class ShardRuntime {
+  readonly host: ActorHost;
+  private readonly sweeper: ArchivalSweeper;
+
+  constructor(private readonly options: ShardRuntimeOptions) {
+    const { storage, logger } = options;
+    this.host = new ActorHost({ passivateAfterMs: options.passivateAfterMs, logger });
+    this.host.register(IDENTITY, (key) => {
+      const { tenant, id } = parseActorKey(key);
+      return new IdentityActor(id, storage.forTenant(tenant));
+    });
+    this.host.register(CUSTOMER, (key) => {
+      const { tenant, id } = parseActorKey<CustomerId>(key);
+      return new CustomerActor(id, {
+        store: storage.forTenant(tenant),
+        toConversation: (conversationId, msg) => this.host.tell(CONVERSATION, actorKey(tenant, conversationId), msg),
+      });
+    });
+    this.host.register(CONVERSATION, (key) => {
+      const { tenant, id } = parseActorKey<ConversationId>(key);
+      return new ConversationActor(id, {
+        store: storage.forTenant(tenant),
+        archiveAfterMs: options.archiveAfterMs,
+        notifyIdle: (customerId, conversationId) =>
+          this.host.tell(CUSTOMER, actorKey(tenant, customerId), { type: 'conversationIdle', conversationId }),
+        self: (msg) => this.host.tell(CONVERSATION, key, msg),
+      });
+    });
+    this.sweeper = new ArchivalSweeper({
+      index: storage.archiveDue,
+      owns: (entry) => shardOf(entry.tenant, entry.customerId, options.shards) === options.shard,
+      wake: (entry) =>
+        this.host.tell(CONVERSATION, actorKey(entry.tenant, entry.conversationId), {
+          type: 'archiveCheck',
+          dueAt: entry.dueAt,
+        }),
+      maxIntervalMs: Math.max(50, Math.min(options.archiveAfterMs / 4, 30_000)),
+    });
+    this.sweeper.start();
+  }
+
+  /** Handles one request; the answer (or a typed error) comes back as a promise. */
+  handle(request: ShardRequest): Promise<ShardResponse<ShardRequestType>> {
+    const host = this.host;
+    switch (request.type) {
+      case 'identity.claim': {
+        const key = actorKey(request.tenant, identityKey(request.identity));
+        return ask((reply) =>
+          host.tell(IDENTITY, key, {
+            type: 'claim',
+            identity: request.identity,
+            ...(request.candidate === undefined ? {} : { candidate: request.candidate }),
+            ...reply,
+          }),
+        );
+      }
+      case 'identity.lookup': {
+        const key = actorKey(request.tenant, identityKey(request.identity));
+        return ask((reply) => host.tell(IDENTITY, key, { type: 'lookup', ...reply }));
+      }
+      case 'customer.inbound':
+        return ask((reply) =>
+          host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), {
+            type: 'inbound',
+            draft: request.draft,
+            identities: request.identities,
+            ...reply,
+          }),
+        );
+      case 'read.conversation':
+        return Promise.resolve(this.readConversation(request.tenant, request.conversationId));
+      case 'read.customer':
+        return Promise.resolve(this.readCustomer(request.tenant, request.customerId));
+      case 'read.providerMessage': {
+        const ref = this.options.storage
+          .forTenant(request.tenant)
+          .getProviderRef(request.channel, request.providerMessageId);
+        return Promise.resolve(ref === undefined ? null : { ...ref, duplicate: false });
+      }
+      case 'shard.stats':
+        return Promise.resolve(this.stats());
+      case 'shard.crash':
+        return Promise.reject(new OmniError('INTERNAL', 'shard.crash is handled by the worker entry'));
+    }
+  }
+
+  /** Reads come straight from LMDB: every acknowledged message is committed there, so it is the source of truth. */
+  private readConversation(tenant: TenantId, conversationId: ConversationId): ConversationWithMessages {
+    const store = this.options.storage.forTenant(tenant);
+    const conversation = store.getConversation(conversationId);
+    if (conversation === undefined) {
+      throw new OmniError('CONVERSATION_NOT_FOUND', `conversation ${conversationId} not found`);
+    }
+    const { archiveDueAt: _internal, ...visible } = conversation as typeof conversation & { archiveDueAt?: number };
+    const messages = store.getMessages(conversationId).sort(compareChronologically);
+    return { ...visible, archived: conversation.status === 'archived', messages };
+  }
+
+  private readCustomer(tenant: TenantId, customerId: CustomerId): CustomerProfile {
+    const store = this.options.storage.forTenant(tenant);
+    let profile = store.getCustomer(customerId);
+    // Follow merges, with a bound so a corrupt cycle cannot spin.
+    for (let hops = 0; profile?.mergedInto !== undefined && hops < 8; hops++)
+      profile = store.getCustomer(profile.mergedInto);
+    if (profile === undefined) throw new OmniError('CUSTOMER_NOT_FOUND', `customer ${customerId} not found`);
+    return profile;
+  }
+
+  stats(): ShardStats {
+    const memory = process.memoryUsage();
+    return {
+      shard: this.options.shard,
+      actors: {
+        conversations: this.host.count(CONVERSATION),
+        customers: this.host.count(CUSTOMER),
+        identities: this.host.count(IDENTITY),
+      },
+      passivated: this.host.passivated,
+      heapUsed: memory.heapUsed,
+      rss: memory.rss,
+    };
+  }
+
+  close(): void {
+    this.sweeper.stop();
+    this.host.close();
+  }
+}

@@ -1,0 +1,89 @@
+// Worker-thread entry of one shard: opens the shared LMDB environment, runs a ShardRuntime, and speaks the framed
+// protocol with the main thread. Replies are coalesced per event-loop turn into one postMessage, which matters at
+// tens of thousands of requests per second.
+import { parentPort, workerData } from 'node:worker_threads';
+import { OmniError } from '../domain/index.js';
+import { createLogger } from '../observability/index.js';
+import { Storage } from '../persistence/index.js';
+import { decodeFrame, encodeFrame } from './frame-codec.js';
+import { PROTOCOL_VERSION, type MainToShardFrame, type ShardToMainFrame, type ShardWorkerData } from './protocol.js';
+import { ShardRuntime } from './shard-runtime.js';
+
+const port = parentPort;
+if (port === null) throw new Error('shard-worker must run in a worker thread');
+const data = workerData as ShardWorkerData;
+const logger = createLogger(data.logLevel, { thread: `shard-${data.shard}` });
+
+const storage = Storage.open(data.dataDir, { create: false });
+const runtime = new ShardRuntime({
+  shard: data.shard,
+  shards: data.shards,
+  storage,
+  passivateAfterMs: data.passivateAfterMs,
+  archiveAfterMs: data.archiveAfterMs,
+  logger,
+});
+
+let outbox: ShardToMainFrame[] = [];
+let flushScheduled = false;
+function send(frame: ShardToMainFrame): void {
+  outbox.push(frame);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+function flush(): void {
+  flushScheduled = false;
+  const frames = outbox;
+  outbox = [];
+  port?.postMessage(encodeFrame(frames));
+}
+
+port.on('message', (bytes: Uint8Array) => {
+  const frames = decodeFrame<MainToShardFrame[]>(bytes);
+  for (const frame of frames) {
+    if (frame.t === 'shutdown') {
+      runtime.close();
+      void storage.flushed().finally(() => {
+        storage.close();
+        send({ t: 'closed' });
+      });
+      continue;
+    }
+    const { id, body } = frame;
+    if (body.type === 'shard.crash') {
+      if (!data.faultInjection) {
+        send({
+          t: 'res',
+          id,
+          ok: false,
+          error: new OmniError('ROUTE_NOT_FOUND', 'fault injection is disabled').toWire(),
+        });
+        continue;
+      }
+      logger.warn('fault injection: crashing this shard worker');
+      setImmediate(() => {
+        throw new Error('injected shard crash');
+      });
+      continue;
+    }
+    let pending;
+    try {
+      pending = runtime.handle(body);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (result) => send({ t: 'res', id, ok: true, body: result }),
+      (error: unknown) => {
+        const typed = OmniError.from(error);
+        if (typed.code === 'INTERNAL') logger.error({ err: error, request: body.type }, 'request failed');
+        send({ t: 'res', id, ok: false, error: typed.toWire() });
+      },
+    );
+  }
+});
+
+send({ t: 'ready', shard: data.shard, protocol: PROTOCOL_VERSION });
+logger.debug('shard ready');

@@ -1,0 +1,2 @@
+// Public surface of configuration.
+export { ConfigError, configSchema, defaultConfig, ENV_OVERRIDES, loadConfig, type OmniConfig } from './config.js';

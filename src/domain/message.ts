@@ -1,0 +1,88 @@
+// The one message shape every channel is normalized into (Requirement 1.1). Nothing of the provider's payload is
+// dropped: what has no field of its own goes into `metadata` / `raw` (Requirement 1.2).
+import type { ChannelType } from './channel.js';
+import type { AgentId, ConversationId, CustomerId, MessageId } from './ids.js';
+import type { JsonObject, JsonValue } from './json.js';
+import type { TenantId } from './tenant.js';
+
+export type MessageDirection = 'inbound' | 'outbound';
+
+export type MessageSender =
+  | { kind: 'customer'; customerId: CustomerId; address: string; name?: string }
+  | { kind: 'agent'; agentId: AgentId }
+  | { kind: 'bot' }
+  | { kind: 'system' };
+
+/** A stored media object: content-addressed, stored once, referenced from messages (Requirement 1.3). */
+export interface MediaRef {
+  sha256: string;
+  mimeType: string;
+  size: number;
+  fileName?: string;
+}
+
+export type MessageContent =
+  | { type: 'text'; text: string }
+  | {
+      type: 'media';
+      mediaKind: 'image' | 'audio' | 'video' | 'document' | 'sticker';
+      media?: MediaRef;
+      caption?: string;
+      providerMediaId?: string;
+    }
+  | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
+  | { type: 'contacts'; contacts: JsonValue[] }
+  | { type: 'interactive'; replyId: string; title: string; description?: string }
+  | { type: 'reaction'; emoji: string; targetProviderMessageId: string }
+  | { type: 'voice_transcript'; text: string; confidence: number }
+  | { type: 'unsupported'; providerType: string; raw: JsonValue };
+
+export interface UnifiedMessage {
+  id: MessageId;
+  tenantId: TenantId;
+  conversationId: ConversationId;
+  customerId: CustomerId;
+  /** Per-conversation arrival counter, 1-based, gap-free, assigned by the conversation actor. */
+  seq: number;
+  channel: ChannelType;
+  direction: MessageDirection;
+  sender: MessageSender;
+  content: MessageContent;
+  providerMessageId?: string;
+  /** When the customer sent it (provider's timestamp), epoch ms; the receipt time when the provider gives none. */
+  timestamp: number;
+  /** When this node committed it, epoch ms. */
+  receivedAt: number;
+  metadata: JsonObject;
+}
+
+/** Text used for analysis and display, whatever the content type. */
+export function messageText(content: MessageContent): string {
+  switch (content.type) {
+    case 'text':
+    case 'voice_transcript':
+      return content.text;
+    case 'media':
+      return content.caption ?? '';
+    case 'interactive':
+      return content.title;
+    case 'location':
+      return content.name ?? content.address ?? '';
+    case 'reaction':
+      return content.emoji;
+    case 'contacts':
+    case 'unsupported':
+      return '';
+  }
+}
+
+/**
+ * Chronological order (Requirement 4.2): by the customer's timestamp, ties and equal clocks broken by arrival (seq).
+ * A message a provider delivers late with its original timestamp therefore appears where it was written.
+ */
+export function compareChronologically(
+  a: Pick<UnifiedMessage, 'timestamp' | 'seq'>,
+  b: Pick<UnifiedMessage, 'timestamp' | 'seq'>,
+): number {
+  return a.timestamp - b.timestamp || a.seq - b.seq;
+}

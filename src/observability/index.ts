@@ -1,0 +1,3 @@
+// Public surface of logging and metrics.
+export { createLogger, type Logger } from './logger.js';
+export { NodeMetrics } from './metrics.js';

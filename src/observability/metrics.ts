@@ -1,0 +1,40 @@
+// Prometheus metrics for the main thread (prom-client), served at GET /metrics.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'omnicx_http_requests_total',
+    help: 'HTTP requests by route and status code',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'omnicx_http_request_duration_seconds',
+    help: 'HTTP request latency by route, from first byte to answer',
+    labelNames: ['route'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly messagesIngested = new Counter({
+    name: 'omnicx_messages_ingested_total',
+    help: 'Inbound messages durably stored, by channel; duplicates are provider retries answered from the store',
+    labelNames: ['channel', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly shardRestarts = new Counter({
+    name: 'omnicx_shard_restarts_total',
+    help: 'Shard worker restarts after an unexpected exit',
+    labelNames: ['shard'] as const,
+    registers: [this.registry],
+  });
+  readonly shardsReady = new Gauge({
+    name: 'omnicx_shards_ready',
+    help: 'Shard workers currently ready',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'omnicx_' });
+  }
+}

@@ -1,0 +1,6 @@
+// Public surface of the persistence layer.
+export { Storage, ENV_FILE, type StorageOptions } from './storage.js';
+export { TenantStore, type ProviderMessageRef } from './tenant-store.js';
+export { ArchiveDueIndex, type DueEntry } from './archive-due-index.js';
+export { FORMAT_VERSION, IncompatibleDataDirError } from './format-version.js';
+export { DATABASES, keys } from './key-layout.js';

@@ -1,0 +1,99 @@
+// The LMDB environment: one file set under DATA_DIR, opened by the main thread (format check, reads for start-up) and
+// by every shard worker (the native layer shares one environment per process). Each key has exactly one writer, its
+// owning actor, so no write ever races another.
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { open, type Database, type Key, type RootDatabase } from 'lmdb';
+import { DATABASES, type DatabaseName } from './key-layout.js';
+import {
+  describeMarker,
+  FORMAT_APP,
+  FORMAT_VERSION,
+  IncompatibleDataDirError,
+  type FormatMarker,
+} from './format-version.js';
+import { TenantStore } from './tenant-store.js';
+import { ArchiveDueIndex } from './archive-due-index.js';
+import type { TenantId } from '../domain/index.js';
+
+export const ENV_FILE = 'omnicx.mdb';
+
+export type Databases = { [K in DatabaseName]: Database<unknown, Key> };
+
+export interface StorageOptions {
+  /** Create the directory and write the format marker when the directory is new (the main thread does this once). */
+  create: boolean;
+  /** Map size ceiling in bytes; LMDB grows the file lazily up to it. @default 64 GiB */
+  mapSize?: number;
+}
+
+export class Storage {
+  private readonly tenantStores = new Map<TenantId, TenantStore>();
+  readonly archiveDue: ArchiveDueIndex;
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly root: RootDatabase,
+    readonly dbs: Databases,
+  ) {
+    this.archiveDue = new ArchiveDueIndex(dbs['archive-due']);
+  }
+
+  static open(dataDir: string, options: StorageOptions): Storage {
+    const envPath = path.join(dataDir, ENV_FILE);
+    const isNew = !existsSync(envPath);
+    if (isNew) {
+      if (!options.create) throw new IncompatibleDataDirError(dataDir, 'no OmniCX database');
+      mkdirSync(dataDir, { recursive: true });
+      const foreign = readdirSync(dataDir).filter((f) => !f.startsWith('.'));
+      if (foreign.length > 0)
+        throw new IncompatibleDataDirError(dataDir, `unrelated files (${foreign.slice(0, 3).join(', ')})`);
+    }
+    let root: RootDatabase;
+    try {
+      root = open({ path: envPath, maxDbs: 16, mapSize: options.mapSize ?? 64 * 1024 ** 3, compression: false });
+    } catch (error) {
+      throw new IncompatibleDataDirError(dataDir, `a file LMDB cannot open (${(error as Error).message})`);
+    }
+    const dbs = Object.fromEntries(
+      DATABASES.map((name) => [name, root.openDB<unknown, Key>({ name, encoding: 'msgpack' })]),
+    ) as Databases;
+    const storage = new Storage(dataDir, root, dbs);
+    storage.checkFormat(isNew && options.create);
+    return storage;
+  }
+
+  private checkFormat(writeMarker: boolean): void {
+    const meta = this.dbs.meta;
+    if (writeMarker) {
+      const marker: FormatMarker = { app: FORMAT_APP, version: FORMAT_VERSION, createdAt: Date.now() };
+      meta.putSync('format', marker);
+      return;
+    }
+    const marker = meta.get('format') as FormatMarker | undefined;
+    if (marker === undefined || marker.app !== FORMAT_APP || marker.version !== FORMAT_VERSION) {
+      const found = describeMarker(marker);
+      this.close();
+      throw new IncompatibleDataDirError(this.dataDir, found);
+    }
+  }
+
+  /** The only way to reach tenant data: a store whose every key starts with this tenant. */
+  forTenant(tenant: TenantId): TenantStore {
+    let store = this.tenantStores.get(tenant);
+    if (store === undefined) {
+      store = new TenantStore(tenant, this.dbs);
+      this.tenantStores.set(tenant, store);
+    }
+    return store;
+  }
+
+  /** Resolves when every write issued so far is committed and flushed. */
+  flushed(): Promise<boolean> {
+    return this.root.flushed;
+  }
+
+  close(): void {
+    void this.root.close();
+  }
+}

@@ -1,0 +1,159 @@
+// A tenant's view of the store. It fills the tenant part of every key itself, so code holding a TenantStore cannot
+// read or write another tenant's records: isolation by construction, not by a filter someone could forget.
+// Multi-record writes use `batch`, so they commit atomically; every write promise resolves only once the commit is
+// durable (lmdb-js resolves write promises after the transaction is flushed to disk).
+import type {
+  ChannelType,
+  Conversation,
+  ConversationId,
+  CustomerId,
+  CustomerProfile,
+  MessageId,
+  TenantId,
+  UnifiedMessage,
+} from '../domain/index.js';
+import { keys } from './key-layout.js';
+import type { Databases } from './storage.js';
+
+/** The dedup index entry: what a provider message id was stored as. */
+export interface ProviderMessageRef {
+  conversationId: ConversationId;
+  customerId: CustomerId;
+  messageId: MessageId;
+  seq: number;
+}
+
+export class TenantStore {
+  constructor(
+    readonly tenant: TenantId,
+    private readonly dbs: Databases,
+  ) {}
+
+  private owned<T extends { tenantId: TenantId }>(record: unknown): T | undefined {
+    // Defence in depth: a record under this tenant's prefix must also say it belongs to this tenant.
+    const r = record as T | undefined;
+    return r !== undefined && r.tenantId === this.tenant ? r : undefined;
+  }
+
+  private get db(): Databases {
+    return this.dbs;
+  }
+
+  // --- customers and identities ---
+
+  getCustomer(id: CustomerId): CustomerProfile | undefined {
+    return this.owned<CustomerProfile>(this.db.customers.get(keys.customer(this.tenant, id)));
+  }
+
+  putCustomer(profile: CustomerProfile): Promise<boolean> {
+    return this.db.customers.put(keys.customer(this.tenant, profile.id), { ...profile, tenantId: this.tenant });
+  }
+
+  getIdentityOwner(identityKey: string): CustomerId | undefined {
+    return this.db.identities.get(keys.identity(this.tenant, identityKey)) as CustomerId | undefined;
+  }
+
+  putIdentityOwner(identityKey: string, customerId: CustomerId): Promise<boolean> {
+    return this.db.identities.put(keys.identity(this.tenant, identityKey), customerId);
+  }
+
+  // --- conversations and messages ---
+
+  getConversation(id: ConversationId): Conversation | undefined {
+    return this.owned<Conversation>(this.db.conversations.get(keys.conversation(this.tenant, id)));
+  }
+
+  /** Messages of a conversation in seq (arrival) order. */
+  getMessages(conversationId: ConversationId, fromSeq = 1, limit?: number): UnifiedMessage[] {
+    const out: UnifiedMessage[] = [];
+    const range = this.db.messages.getRange({
+      start: keys.message(this.tenant, conversationId, fromSeq),
+      end: keys.message(this.tenant, conversationId, Number.MAX_SAFE_INTEGER),
+      ...(limit === undefined ? {} : { limit }),
+    });
+    for (const { value } of range) {
+      const message = this.owned<UnifiedMessage>(value);
+      if (message !== undefined) out.push(message);
+    }
+    return out;
+  }
+
+  getProviderRef(channel: ChannelType, providerMessageId: string): ProviderMessageRef | undefined {
+    return this.db['provider-ids'].get(keys.providerId(this.tenant, channel, providerMessageId)) as
+      ProviderMessageRef | undefined;
+  }
+
+  /**
+   * The append path: the message, the conversation's new head (lastSeq, lastActivityAt) and the provider-id dedup
+   * entry commit in one transaction. The promise resolves only after that commit is durable.
+   */
+  appendMessage(conversation: Conversation, message: UnifiedMessage): Promise<boolean> {
+    const t = this.tenant;
+    const dbs = this.db;
+    return dbs.messages.batch(() => {
+      void dbs.messages.put(keys.message(t, message.conversationId, message.seq), message);
+      void dbs.conversations.put(keys.conversation(t, conversation.id), conversation);
+      if (message.providerMessageId !== undefined) {
+        const ref: ProviderMessageRef = {
+          conversationId: message.conversationId,
+          customerId: message.customerId,
+          messageId: message.id,
+          seq: message.seq,
+        };
+        void dbs['provider-ids'].put(keys.providerId(t, message.channel, message.providerMessageId), ref);
+      }
+    });
+  }
+
+  /** Opens a conversation: its record and its first archival timer entry, atomically. */
+  openConversation(conversation: Conversation, archiveDueAt: number): Promise<boolean> {
+    const t = this.tenant;
+    const dbs = this.db;
+    return dbs.conversations.batch(() => {
+      void dbs.conversations.put(keys.conversation(t, conversation.id), conversation);
+      void dbs['archive-due'].put(keys.archiveDue(archiveDueAt, t, conversation.id), conversation.customerId);
+    });
+  }
+
+  /** Moves a conversation's archival timer entry to a later due time, with the record that names it, atomically. */
+  rescheduleArchive(conversation: Conversation, fromDueAt: number, toDueAt: number): Promise<boolean> {
+    const t = this.tenant;
+    const dbs = this.db;
+    return dbs.conversations.batch(() => {
+      void dbs['archive-due'].remove(keys.archiveDue(fromDueAt, t, conversation.id));
+      void dbs['archive-due'].put(keys.archiveDue(toDueAt, t, conversation.id), conversation.customerId);
+      void dbs.conversations.put(keys.conversation(t, conversation.id), conversation);
+    });
+  }
+
+  /** Removes a timer entry that no longer matches its conversation (left behind by a crash between writes). */
+  removeStaleArchiveDue(dueAt: number, conversationId: ConversationId): Promise<boolean> {
+    return this.db['archive-due'].remove(keys.archiveDue(dueAt, this.tenant, conversationId));
+  }
+
+  /** Archives: the record's new status, the archived index entry, and the timer entry removed, atomically. */
+  archiveConversation(archived: Conversation, dueAt: number): Promise<boolean> {
+    const t = this.tenant;
+    const dbs = this.db;
+    const archivedAt = archived.archivedAt ?? Date.now();
+    return dbs.conversations.batch(() => {
+      void dbs.conversations.put(keys.conversation(t, archived.id), archived);
+      void dbs.archive.put(keys.archived(t, archivedAt, archived.id), archived.customerId);
+      void dbs['archive-due'].remove(keys.archiveDue(dueAt, t, archived.id));
+    });
+  }
+
+  /** Archived conversations of this tenant, oldest archival first. */
+  listArchived(limit = 100): Array<{ conversationId: ConversationId; archivedAt: number }> {
+    const out: Array<{ conversationId: ConversationId; archivedAt: number }> = [];
+    for (const key of this.db.archive.getKeys({
+      start: [this.tenant],
+      end: [this.tenant, Number.MAX_SAFE_INTEGER],
+      limit,
+    })) {
+      const [, archivedAt, conversationId] = key as [TenantId, number, ConversationId];
+      out.push({ conversationId, archivedAt });
+    }
+    return out;
+  }
+}

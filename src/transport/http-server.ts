@@ -1,0 +1,238 @@
+// The uWebSockets.js HTTP gateway on the main thread. It only parses, validates, authenticates and hands off to the
+// actor gateway; a 202 is written only after the shard reports the durable commit. Routes:
+//   GET  /health                      readiness
+//   GET  /metrics                     Prometheus
+//   POST /v1/messages                 ingest one message
+//   GET  /v1/messages?channel=&providerMessageId=   look up a stored message by provider id
+//   GET  /v1/conversations/:id        a conversation with its messages, chronologically
+//   GET  /v1/customers/:id            a customer profile with linked identities
+//   POST /v1/admin/shards/:n/crash    fault injection (only when enabled)
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { Logger } from 'pino';
+import type { ActorGateway, ShardPool } from '../actors/index.js';
+import { isChannelType, isConversationId, isCustomerId, OmniError, type TenantId } from '../domain/index.js';
+import type { NodeMetrics } from '../observability/index.js';
+import { readBody, sendError, sendJson, type ResponseState } from './http-io.js';
+import { parseMessageRequest } from './message-request.js';
+import type { TenantResolver } from './tenant-auth.js';
+import { loadNativeUws } from './uws-native.js';
+
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  gateway: ActorGateway;
+  pool: ShardPool;
+  tenants: TenantResolver;
+  metrics: NodeMetrics;
+  logger: Logger;
+  faultInjection: boolean;
+}
+
+export class HttpServer {
+  private readonly app: TemplatedApp;
+  private listenSocket: us_listen_socket | undefined;
+  private inFlight = 0;
+  private draining = false;
+  private boundPort = 0;
+
+  constructor(private readonly options: HttpServerOptions) {
+    const uws = loadNativeUws();
+    this.app = uws.App();
+    this.routes();
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get activeRequests(): number {
+    return this.inFlight;
+  }
+
+  listen(): Promise<number> {
+    const uws = loadNativeUws();
+    return new Promise((resolve, reject) => {
+      // Exclusive port: uWS otherwise sets SO_REUSEPORT, and a second node on the same port would silently share it.
+      const listen = this.app.listen as unknown as (
+        host: string,
+        port: number,
+        options: number,
+        cb: (socket: us_listen_socket | false) => void,
+      ) => void;
+      listen.call(this.app, this.options.host, this.options.port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
+        if (!socket) {
+          reject(new Error(`cannot listen on ${this.options.host}:${this.options.port} (in use or not permitted)`));
+          return;
+        }
+        this.listenSocket = socket;
+        this.boundPort = uws.us_socket_local_port(socket);
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  /** Stops accepting connections and waits (bounded) for requests in flight to be answered. */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    if (this.listenSocket !== undefined) {
+      loadNativeUws().us_listen_socket_close(this.listenSocket);
+      this.listenSocket = undefined;
+    }
+    const until = Date.now() + timeoutMs;
+    while (this.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  private routes(): void {
+    const { app } = this;
+    app.get('/health', (res) => {
+      const state = watch(res);
+      const ready = !this.draining;
+      sendJson(
+        res,
+        state,
+        ready ? 200 : 503,
+        ready ? { status: 'ok', shards: this.options.pool.shards } : { status: 'stopping' },
+      );
+    });
+    app.get('/metrics', (res) => {
+      const state = watch(res);
+      this.options.metrics.registry.metrics().then(
+        (text) => {
+          if (state.aborted) return;
+          res.cork(() => res.writeHeader('content-type', this.options.metrics.registry.contentType).end(text));
+        },
+        (error: unknown) => sendError(res, state, OmniError.from(error)),
+      );
+    });
+
+    this.handle('POST', '/v1/messages', 'messages.post', async (res, req, state, tenant) => {
+      const contentType = req.getHeader('content-type');
+      const contentLength = req.getHeader('content-length');
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+        // Drain nothing: answering before reading the body is fine, uWS discards the rest.
+        throw new OmniError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `content-type must be application/json, got "${contentType || '(none)'}"`,
+        );
+      }
+      const body = await readBody(res, contentLength, this.options.maxBodyBytes);
+      const draft = parseMessageRequest(body);
+      const result = await this.options.gateway.ingest(tenant, draft);
+      this.options.metrics.messagesIngested.inc({
+        channel: draft.channel,
+        result: result.duplicate ? 'duplicate' : 'stored',
+      });
+      sendJson(res, state, 202, result);
+      return 202;
+    });
+
+    this.handle('GET', '/v1/messages', 'messages.get', async (res, req, state, tenant) => {
+      const query = new URLSearchParams(req.getQuery() ?? '');
+      const channel = query.get('channel');
+      const providerMessageId = query.get('providerMessageId');
+      if (channel === null || providerMessageId === null || providerMessageId === '') {
+        throw new OmniError('VALIDATION_FAILED', 'query parameters channel and providerMessageId are required');
+      }
+      if (!isChannelType(channel)) throw new OmniError('UNKNOWN_CHANNEL', `unknown channel "${channel}"`);
+      const ref = await this.options.gateway.findByProviderId(tenant, channel, providerMessageId);
+      if (ref === null) throw new OmniError('ROUTE_NOT_FOUND', `no message ${providerMessageId} on ${channel}`);
+      const conversation = await this.options.gateway.getConversation(tenant, ref.conversationId);
+      const message = conversation.messages.find((m) => m.seq === ref.seq);
+      sendJson(res, state, 200, message ?? ref);
+      return 200;
+    });
+
+    this.handle('GET', '/v1/conversations/:id', 'conversations.get', async (_res, req, state, tenant) => {
+      const id = req.getParameter(0) ?? '';
+      if (!isConversationId(id)) throw new OmniError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
+      sendJson(_res, state, 200, await this.options.gateway.getConversation(tenant, id));
+      return 200;
+    });
+
+    this.handle('GET', '/v1/customers/:id', 'customers.get', async (res, req, state, tenant) => {
+      const id = req.getParameter(0) ?? '';
+      if (!isCustomerId(id)) throw new OmniError('CUSTOMER_NOT_FOUND', `customer ${id} not found`);
+      sendJson(res, state, 200, await this.options.gateway.getCustomer(tenant, id));
+      return 200;
+    });
+
+    this.handle('POST', '/v1/admin/shards/:n/crash', 'admin.crash', async (res, req, state) => {
+      if (!this.options.faultInjection) throw new OmniError('ROUTE_NOT_FOUND', 'fault injection is disabled');
+      const shard = Number(req.getParameter(0));
+      if (!Number.isInteger(shard) || shard < 0 || shard >= this.options.pool.shards) {
+        throw new OmniError('VALIDATION_FAILED', `shard must be 0..${this.options.pool.shards - 1}`);
+      }
+      this.options.pool.crashShard(shard);
+      sendJson(res, state, 202, { crashing: shard });
+      return 202;
+    });
+
+    for (const path of ['/v1/messages', '/v1/conversations/:id', '/v1/customers/:id', '/health', '/metrics']) {
+      app.any(path, (res) =>
+        sendError(res, watch(res), new OmniError('METHOD_NOT_ALLOWED', 'method not allowed on this route')),
+      );
+    }
+    app.any('/*', (res, req) =>
+      sendError(
+        res,
+        watch(res),
+        new OmniError('ROUTE_NOT_FOUND', `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}`),
+      ),
+    );
+  }
+
+  /** Registers a /v1 route: tenant from credentials, typed errors to the stable error shape, metrics, drain tracking. */
+  private handle(
+    method: 'GET' | 'POST',
+    pattern: string,
+    route: string,
+    handler: (res: HttpResponse, req: HttpRequest, state: ResponseState, tenant: TenantId) => Promise<number>,
+  ): void {
+    const register = method === 'GET' ? this.app.get.bind(this.app) : this.app.post.bind(this.app);
+    register(pattern, (res, req) => {
+      const state = watch(res);
+      const started = process.hrtime.bigint();
+      const { metrics, logger } = this.options;
+      const finish = (status: number) => {
+        this.inFlight--;
+        metrics.httpRequests.inc({ route, status: String(status) });
+        metrics.httpDuration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+      };
+      this.inFlight++;
+      if (this.draining) {
+        const error = new OmniError('SHUTTING_DOWN', 'node is shutting down');
+        sendError(res, state, error);
+        finish(error.httpStatus);
+        return;
+      }
+      let promise: Promise<number>;
+      try {
+        const tenant = this.options.tenants.resolve(req.getHeader('authorization'));
+        promise = handler(res, req, state, tenant);
+      } catch (error) {
+        promise = Promise.reject(error);
+      }
+      promise.then(
+        (status) => finish(status),
+        (error: unknown) => {
+          const typed = OmniError.from(error);
+          if (typed.httpStatus >= 500) logger.error({ err: error, route }, 'request failed');
+          else logger.debug({ code: typed.code, route, message: typed.message }, 'request refused');
+          sendError(res, state, typed);
+          finish(typed.httpStatus);
+        },
+      );
+    });
+  }
+}
+
+function watch(res: HttpResponse): ResponseState {
+  const state: ResponseState = { aborted: false };
+  res.onAborted(() => {
+    state.aborted = true;
+  });
+  return state;
+}
