@@ -12,7 +12,7 @@ VERSION = "omnicx-hash-v1"
 WORD_BUCKETS = 1 << 18     # word unigrams + bigrams  -> ids 1 .. WORD_BUCKETS
 CHAR_BUCKETS = 1 << 18     # char 3..5-grams          -> ids WORD_BUCKETS+1 .. WORD_BUCKETS+CHAR_BUCKETS
 NUM_IDS = 1 + WORD_BUCKETS + CHAR_BUCKETS   # id 0 = padding
-MAX_LEN = 256              # L
+MAX_LEN = 1024             # L
 CHAR_NGRAMS = (3, 4, 5)
 
 FNV_OFFSET = 0x811C9DC5

@@ -18,11 +18,11 @@ import {
   type TenantId,
 } from '../domain/index.js';
 import type { InboundDraft, IngestResult, ShardStats } from './protocol.js';
-import type { ShardPool } from './shard-pool.js';
+import type { ShardTransport } from './shard-transport.js';
 
 export class ActorGateway {
   constructor(
-    private readonly pool: ShardPool,
+    private readonly pool: ShardTransport,
     private readonly logger: Logger,
   ) {}
 

@@ -17,6 +17,7 @@ import {
   type ShardWorkerData,
 } from './protocol.js';
 import { shardOf } from './shard-router.js';
+import type { ShardTransport } from './shard-transport.js';
 
 export interface ShardPoolOptions {
   shards: number;
@@ -52,7 +53,7 @@ interface Slot {
 
 export type ShardEvent = { type: 'shard.exited'; shard: number; code: number } | { type: 'shard.ready'; shard: number };
 
-export class ShardPool {
+export class ShardPool implements ShardTransport {
   private readonly slots: Slot[];
   private nextId = 1;
   private closing = false;

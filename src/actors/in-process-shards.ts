@@ -1,0 +1,58 @@
+// An in-process ShardTransport: N ShardRuntimes on the calling thread, with every request and answer passed through
+// the same msgpackr framing as the worker transport, so what crosses is exactly what would cross a thread.
+import type { Logger } from 'pino';
+import { OmniError, type TenantId } from '../domain/index.js';
+import type { Storage } from '../persistence/index.js';
+import { decodeFrame, encodeFrame } from './frame-codec.js';
+import type { ShardRequest, ShardRequestMap, ShardRequestType, ShardResponse } from './protocol.js';
+import { ShardRuntime } from './shard-runtime.js';
+import { shardOf } from './shard-router.js';
+import type { ShardTransport } from './shard-transport.js';
+
+export interface InProcessShardsOptions {
+  shards: number;
+  storage: Storage;
+  passivateAfterMs: number;
+  archiveAfterMs: number;
+  logger: Logger;
+}
+
+export class InProcessShards implements ShardTransport {
+  readonly runtimes: ShardRuntime[];
+
+  constructor(options: InProcessShardsOptions) {
+    this.runtimes = Array.from(
+      { length: options.shards },
+      (_, shard) => new ShardRuntime({ ...options, shard, logger: options.logger.child({ shard }) }),
+    );
+  }
+
+  get shards(): number {
+    return this.runtimes.length;
+  }
+
+  shardFor(tenant: TenantId, key: string): number {
+    return shardOf(tenant, key, this.runtimes.length);
+  }
+
+  async request<K extends ShardRequestType>(shard: number, body: { type: K } & ShardRequestMap[K]['req']): Promise<ShardResponse<K>> {
+    const runtime = this.runtimes[shard];
+    if (runtime === undefined) throw new OmniError('INTERNAL', `no shard ${shard}`);
+    const request = decodeFrame<ShardRequest>(encodeFrame(body));
+    try {
+      const answer = await runtime.handle(request);
+      return decodeFrame<ShardResponse<K>>(encodeFrame(answer));
+    } catch (error) {
+      throw OmniError.fromWire(decodeFrame(encodeFrame(OmniError.from(error).toWire())));
+    }
+  }
+
+  /** Passivates every idle actor now (as if the passivation period had passed). */
+  passivateAll(): number {
+    return this.runtimes.reduce((n, r) => n + r.host.passivateIdle(Number.MAX_SAFE_INTEGER), 0);
+  }
+
+  close(): void {
+    for (const runtime of this.runtimes) runtime.close();
+  }
+}

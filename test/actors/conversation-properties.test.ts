@@ -1,0 +1,128 @@
+// Properties 11-14 over the real actors (ShardRuntimes with their identity, customer and conversation actors) and a
+// real LMDB environment in a temp dir. Each run uses its own tenant, so runs are independent yet share one store.
+import fc from 'fast-check';
+import type { InboundDraft } from '../../src/actors/index.js';
+import { compareChronologically, type ChannelType, type ConversationId } from '../../src/domain/index.js';
+import { freshTenant, startInProcessNode, type InProcessNode } from '../helpers/in-process-node.js';
+
+const RUNS = { numRuns: 100 };
+
+let node: InProcessNode;
+beforeAll(() => {
+  node = startInProcessNode({ shards: 3 });
+});
+afterAll(() => node.destroy());
+
+/** A phone number written the ways different providers write it. */
+const phoneDigits = fc.stringMatching(/^[1-9][0-9]{9,11}$/);
+const phoneSpelling = (digits: string) =>
+  fc.constantFrom(`+${digits}`, digits, `00${digits}`, `+${digits.slice(0, 2)} ${digits.slice(2, 5)} ${digits.slice(5)}`, `whatsapp:+${digits}`);
+const emailAddress = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{2,10}$/), fc.constantFrom('example.com', 'mail.test', 'shop.io'));
+const caseOf = (s: string) => fc.constantFrom(s, s.toUpperCase(), s[0]?.toUpperCase() + s.slice(1));
+
+describe('conversation and customer actors', () => {
+  test('Feature: omnichannel-cx-platform, Property 11: Cross-Channel Conversation Linking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        phoneDigits,
+        emailAddress,
+        fc.array(fc.tuple(fc.constantFrom<ChannelType>('whatsapp', 'sms', 'voice', 'email', 'webchat'), fc.nat(4)), { minLength: 2, maxLength: 8 }),
+        fc.boolean(),
+        async (digits, [user, domain], plan, concurrent) => {
+          const tenant = freshTenant();
+          const email = `${user}@${domain}`;
+          // The first message names both the phone and the email, which is what ties the person together.
+          const introduction: InboundDraft = { channel: 'api', from: `crm-${user}`, text: 'hello', phone: `+${digits}`, email };
+          await node.gateway.ingest(tenant, introduction);
+          const drafts = await Promise.all(
+            plan.map(async ([channel, variant], i): Promise<InboundDraft> => {
+              if (channel === 'email') {
+                const spelled = fc.sample(caseOf(email), { numRuns: 1, seed: variant })[0] as string;
+                return { channel, from: spelled, text: `mail ${i}` };
+              }
+              if (channel === 'webchat') return { channel, from: `visitor-${user}`, text: `chat ${i}`, email };
+              const spelled = fc.sample(phoneSpelling(digits), { numRuns: 1, seed: variant })[0] as string;
+              return { channel, from: spelled, text: `msg ${i}` };
+            }),
+          );
+          const results = concurrent
+            ? await Promise.all(drafts.map((d) => node.gateway.ingest(tenant, d)))
+            : await drafts.reduce<Promise<Array<Awaited<ReturnType<typeof node.gateway.ingest>>>>>(
+                async (acc, d) => [...(await acc), await node.gateway.ingest(tenant, d)],
+                Promise.resolve([]),
+              );
+          const customers = new Set(results.map((r) => r.customerId));
+          const conversations = new Set(results.map((r) => r.conversationId));
+          expect(customers.size).toBe(1);
+          expect(conversations.size).toBe(1);
+          const conversation = await node.gateway.getConversation(tenant, results[0]?.conversationId as ConversationId);
+          expect(conversation.messages).toHaveLength(drafts.length + 1);
+          expect(new Set(conversation.channels)).toEqual(new Set(['api', ...drafts.map((d) => d.channel)]));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  test('Feature: omnichannel-cx-platform, Property 11: Cross-Channel Conversation Linking (simultaneous first contact is race-free)', async () => {
+    await fc.assert(
+      fc.asyncProperty(phoneDigits, fc.integer({ min: 2, max: 6 }), async (digits, copies) => {
+        const tenant = freshTenant();
+        // The same person's first messages arrive at once on several phone channels: one customer must come out.
+        const channels: ChannelType[] = ['whatsapp', 'sms', 'voice'];
+        const results = await Promise.all(
+          Array.from({ length: copies }, (_, i) =>
+            node.gateway.ingest(tenant, { channel: channels[i % 3] as ChannelType, from: `+${digits}`, text: `first ${i}` }),
+          ),
+        );
+        expect(new Set(results.map((r) => r.customerId)).size).toBe(1);
+        expect(new Set(results.map((r) => r.conversationId)).size).toBe(1);
+        expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: copies }, (_, i) => i + 1));
+      }),
+      RUNS,
+    );
+  });
+
+  test('Feature: omnichannel-cx-platform, Property 12: Chronological Message Ordering', async () => {
+    const base = Date.UTC(2026, 0, 1);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ offset: fc.integer({ min: 0, max: 3_600_000 }), hasTimestamp: fc.boolean(), burst: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 25,
+        }),
+        async (messages) => {
+          const tenant = freshTenant();
+          const results: Array<{ seq: number; text: string }> = [];
+          // Messages of one burst are in flight together; bursts follow one another.
+          let burst: Promise<void>[] = [];
+          for (const [i, m] of messages.entries()) {
+            const draft: InboundDraft = {
+              channel: 'sms',
+              from: '+15550001111',
+              text: `m${i}`,
+              ...(m.hasTimestamp ? { timestamp: base + m.offset } : {}),
+            };
+            burst.push(node.gateway.ingest(tenant, draft).then((r) => void results.push({ seq: r.seq, text: draft.text })));
+            if (!m.burst) {
+              await Promise.all(burst);
+              burst = [];
+            }
+          }
+          await Promise.all(burst);
+          const first = await node.gateway.ingest(tenant, { channel: 'sms', from: '+15550001111', text: 'last' });
+          const conversation = await node.gateway.getConversation(tenant, first.conversationId);
+          const stored = conversation.messages;
+          // Every acknowledged message exactly once, seqs gap-free 1..n, listed chronologically.
+          expect(stored).toHaveLength(messages.length + 1);
+          expect(stored.map((m) => m.seq).sort((a, b) => a - b)).toEqual(stored.map((_, i) => i + 1));
+          for (let i = 1; i < stored.length; i++) {
+            expect(compareChronologically(stored[i - 1]!, stored[i]!)).toBeLessThan(0);
+          }
+          for (const r of results) expect(stored.find((m) => m.seq === r.seq)?.content).toEqual({ type: 'text', text: r.text });
+        },
+      ),
+      RUNS,
+    );
+  });
+});
