@@ -76,8 +76,9 @@ export class ConversationActor implements Actor<ConversationMsg> {
   }
 
   private append(msg: Extract<ConversationMsg, { type: 'append' }>): void {
-    const now = Date.now();
     let conversation = this.conversation;
+    // The receipt clock never runs backwards within a conversation, even if the wall clock does.
+    const now = Math.max(Date.now(), conversation?.lastActivityAt ?? 0);
     let opening = false;
     if (conversation === undefined) {
       if (msg.open === undefined) {
@@ -116,7 +117,7 @@ export class ConversationActor implements Actor<ConversationMsg> {
     const next: StoredConversation = {
       ...conversation,
       lastSeq: seq,
-      lastActivityAt: Math.max(conversation.lastActivityAt, now),
+      lastActivityAt: now,
       channels: addChannel(conversation.channels, draft.channel),
     };
     this.conversation = next;

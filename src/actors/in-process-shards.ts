@@ -35,7 +35,10 @@ export class InProcessShards implements ShardTransport {
     return shardOf(tenant, key, this.runtimes.length);
   }
 
-  async request<K extends ShardRequestType>(shard: number, body: { type: K } & ShardRequestMap[K]['req']): Promise<ShardResponse<K>> {
+  async request<K extends ShardRequestType>(
+    shard: number,
+    body: { type: K } & ShardRequestMap[K]['req'],
+  ): Promise<ShardResponse<K>> {
     const runtime = this.runtimes[shard];
     if (runtime === undefined) throw new OmniError('INTERNAL', `no shard ${shard}`);
     const request = decodeFrame<ShardRequest>(encodeFrame(body));

@@ -2,7 +2,6 @@
 // the request handlers. The worker entry wraps it in a MessagePort; tests can also drive it directly.
 import type { Logger } from 'pino';
 import {
-  compareChronologically,
   identityKey,
   OmniError,
   type ConversationId,
@@ -125,7 +124,8 @@ export class ShardRuntime {
       throw new OmniError('CONVERSATION_NOT_FOUND', `conversation ${conversationId} not found`);
     }
     const { archiveDueAt: _internal, ...visible } = conversation as typeof conversation & { archiveDueAt?: number };
-    const messages = store.getMessages(conversationId).sort(compareChronologically);
+    // Stored under [tenant, conversation, seq]: the range scan already yields chronological (seq) order.
+    const messages = store.getMessages(conversationId);
     return { ...visible, archived: conversation.status === 'archived', messages };
   }
 

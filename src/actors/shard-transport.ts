@@ -7,5 +7,8 @@ import type { ShardRequestMap, ShardRequestType, ShardResponse } from './protoco
 export interface ShardTransport {
   readonly shards: number;
   shardFor(tenant: TenantId, key: string): number;
-  request<K extends ShardRequestType>(shard: number, body: { type: K } & ShardRequestMap[K]['req']): Promise<ShardResponse<K>>;
+  request<K extends ShardRequestType>(
+    shard: number,
+    body: { type: K } & ShardRequestMap[K]['req'],
+  ): Promise<ShardResponse<K>>;
 }

@@ -51,7 +51,7 @@ export interface UnifiedMessage {
   providerMessageId?: string;
   /** When the customer sent it (provider's timestamp), epoch ms; the receipt time when the provider gives none. */
   timestamp: number;
-  /** When this node committed it, epoch ms. */
+  /** When this node received it, epoch ms; never decreases along a conversation's seq order. */
   receivedAt: number;
   metadata: JsonObject;
 }
@@ -77,12 +77,11 @@ export function messageText(content: MessageContent): string {
 }
 
 /**
- * Chronological order (Requirement 4.2): by the customer's timestamp, ties and equal clocks broken by arrival (seq).
- * A message a provider delivers late with its original timestamp therefore appears where it was written.
+ * Chronological order (Requirement 4.2) is the order in which this node durably received the messages: `seq`, with
+ * `receivedAt` non-decreasing along it. Provider timestamps are kept as data but do not reorder the timeline: they
+ * come at different resolutions (WhatsApp sends seconds, others milliseconds) and from clocks we do not control, so
+ * sorting by them would shuffle messages that arrived in a clear order.
  */
-export function compareChronologically(
-  a: Pick<UnifiedMessage, 'timestamp' | 'seq'>,
-  b: Pick<UnifiedMessage, 'timestamp' | 'seq'>,
-): number {
-  return a.timestamp - b.timestamp || a.seq - b.seq;
+export function compareChronologically(a: Pick<UnifiedMessage, 'seq'>, b: Pick<UnifiedMessage, 'seq'>): number {
+  return a.seq - b.seq;
 }

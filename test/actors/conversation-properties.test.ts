@@ -16,8 +16,17 @@ afterAll(() => node.destroy());
 /** A phone number written the ways different providers write it. */
 const phoneDigits = fc.stringMatching(/^[1-9][0-9]{9,11}$/);
 const phoneSpelling = (digits: string) =>
-  fc.constantFrom(`+${digits}`, digits, `00${digits}`, `+${digits.slice(0, 2)} ${digits.slice(2, 5)} ${digits.slice(5)}`, `whatsapp:+${digits}`);
-const emailAddress = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{2,10}$/), fc.constantFrom('example.com', 'mail.test', 'shop.io'));
+  fc.constantFrom(
+    `+${digits}`,
+    digits,
+    `00${digits}`,
+    `+${digits.slice(0, 2)} ${digits.slice(2, 5)} ${digits.slice(5)}`,
+    `whatsapp:+${digits}`,
+  );
+const emailAddress = fc.tuple(
+  fc.stringMatching(/^[a-z][a-z0-9]{2,10}$/),
+  fc.constantFrom('example.com', 'mail.test', 'shop.io'),
+);
 const caseOf = (s: string) => fc.constantFrom(s, s.toUpperCase(), s[0]?.toUpperCase() + s.slice(1));
 
 describe('conversation and customer actors', () => {
@@ -26,13 +35,22 @@ describe('conversation and customer actors', () => {
       fc.asyncProperty(
         phoneDigits,
         emailAddress,
-        fc.array(fc.tuple(fc.constantFrom<ChannelType>('whatsapp', 'sms', 'voice', 'email', 'webchat'), fc.nat(4)), { minLength: 2, maxLength: 8 }),
+        fc.array(fc.tuple(fc.constantFrom<ChannelType>('whatsapp', 'sms', 'voice', 'email', 'webchat'), fc.nat(4)), {
+          minLength: 2,
+          maxLength: 8,
+        }),
         fc.boolean(),
         async (digits, [user, domain], plan, concurrent) => {
           const tenant = freshTenant();
           const email = `${user}@${domain}`;
           // The first message names both the phone and the email, which is what ties the person together.
-          const introduction: InboundDraft = { channel: 'api', from: `crm-${user}`, text: 'hello', phone: `+${digits}`, email };
+          const introduction: InboundDraft = {
+            channel: 'api',
+            from: `crm-${user}`,
+            text: 'hello',
+            phone: `+${digits}`,
+            email,
+          };
           await node.gateway.ingest(tenant, introduction);
           const drafts = await Promise.all(
             plan.map(async ([channel, variant], i): Promise<InboundDraft> => {
@@ -72,12 +90,18 @@ describe('conversation and customer actors', () => {
         const channels: ChannelType[] = ['whatsapp', 'sms', 'voice'];
         const results = await Promise.all(
           Array.from({ length: copies }, (_, i) =>
-            node.gateway.ingest(tenant, { channel: channels[i % 3] as ChannelType, from: `+${digits}`, text: `first ${i}` }),
+            node.gateway.ingest(tenant, {
+              channel: channels[i % 3] as ChannelType,
+              from: `+${digits}`,
+              text: `first ${i}`,
+            }),
           ),
         );
         expect(new Set(results.map((r) => r.customerId)).size).toBe(1);
         expect(new Set(results.map((r) => r.conversationId)).size).toBe(1);
-        expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: copies }, (_, i) => i + 1));
+        expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: copies }, (_, i) => i + 1),
+        );
       }),
       RUNS,
     );
@@ -87,39 +111,61 @@ describe('conversation and customer actors', () => {
     const base = Date.UTC(2026, 0, 1);
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ offset: fc.integer({ min: 0, max: 3_600_000 }), hasTimestamp: fc.boolean(), burst: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 25,
-        }),
+        fc.array(
+          fc.record({
+            offset: fc.integer({ min: 0, max: 3_600_000 }),
+            hasTimestamp: fc.boolean(),
+            burst: fc.boolean(),
+          }),
+          {
+            minLength: 1,
+            maxLength: 25,
+          },
+        ),
         async (messages) => {
           const tenant = freshTenant();
-          const results: Array<{ seq: number; text: string }> = [];
-          // Messages of one burst are in flight together; bursts follow one another.
+          const acks: Array<{ seq: number; index: number; after: number }> = [];
+          // Messages of one burst are in flight together; a message outside a burst is sent after every earlier
+          // message was acknowledged, so it must come after all of them.
           let burst: Promise<void>[] = [];
-          for (const [i, m] of messages.entries()) {
+          let acknowledgedBefore = 0;
+          for (const [index, m] of messages.entries()) {
             const draft: InboundDraft = {
               channel: 'sms',
               from: '+15550001111',
-              text: `m${i}`,
+              text: `m${index}`,
               ...(m.hasTimestamp ? { timestamp: base + m.offset } : {}),
             };
-            burst.push(node.gateway.ingest(tenant, draft).then((r) => void results.push({ seq: r.seq, text: draft.text })));
+            const after = acknowledgedBefore;
+            burst.push(node.gateway.ingest(tenant, draft).then((r) => void acks.push({ seq: r.seq, index, after })));
             if (!m.burst) {
               await Promise.all(burst);
               burst = [];
+              acknowledgedBefore = index + 1;
             }
           }
           await Promise.all(burst);
-          const first = await node.gateway.ingest(tenant, { channel: 'sms', from: '+15550001111', text: 'last' });
-          const conversation = await node.gateway.getConversation(tenant, first.conversationId);
+          const conversation = await node.gateway.getConversation(
+            tenant,
+            (await node.gateway.ingest(tenant, { channel: 'sms', from: '+15550001111', text: 'end' })).conversationId,
+          );
           const stored = conversation.messages;
-          // Every acknowledged message exactly once, seqs gap-free 1..n, listed chronologically.
-          expect(stored).toHaveLength(messages.length + 1);
-          expect(stored.map((m) => m.seq).sort((a, b) => a - b)).toEqual(stored.map((_, i) => i + 1));
+          // Every acknowledged message exactly once, listed in seq order 1..n, with the receipt clock never going back.
+          expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
           for (let i = 1; i < stored.length; i++) {
             expect(compareChronologically(stored[i - 1]!, stored[i]!)).toBeLessThan(0);
+            expect(stored[i]!.receivedAt).toBeGreaterThanOrEqual(stored[i - 1]!.receivedAt);
           }
-          for (const r of results) expect(stored.find((m) => m.seq === r.seq)?.content).toEqual({ type: 'text', text: r.text });
+          expect(stored).toHaveLength(messages.length + 1);
+          for (const ack of acks) {
+            const message = stored.find((m) => m.seq === ack.seq)!;
+            expect(message.content).toEqual({ type: 'text', text: `m${ack.index}` });
+            // The provider's own timestamp is kept exactly.
+            const m = messages[ack.index]!;
+            if (m.hasTimestamp) expect(message.timestamp).toBe(base + m.offset);
+            // Sent after n acknowledged messages → stored after them.
+            expect(ack.seq).toBeGreaterThan(ack.after);
+          }
         },
       ),
       RUNS,

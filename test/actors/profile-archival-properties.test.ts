@@ -31,12 +31,18 @@ describe('customer profiles', () => {
     const channelAndAddress = fc.oneof(
       fc.tuple(fc.constantFrom<ChannelType>('whatsapp', 'sms', 'voice'), fc.stringMatching(/^\+[1-9][0-9]{9,11}$/)),
       fc.tuple(fc.constant<ChannelType>('email'), fc.stringMatching(/^[a-z]{3,8}@[a-z]{3,6}\.com$/)),
-      fc.tuple(fc.constantFrom<ChannelType>('telegram', 'messenger', 'instagram', 'webchat'), fc.stringMatching(/^[a-z0-9]{4,12}$/)),
+      fc.tuple(
+        fc.constantFrom<ChannelType>('telegram', 'messenger', 'instagram', 'webchat'),
+        fc.stringMatching(/^[a-z0-9]{4,12}$/),
+      ),
     );
     await fc.assert(
       fc.asyncProperty(
         channelAndAddress,
-        fc.option(fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0), { nil: undefined }),
+        fc.option(
+          fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0),
+          { nil: undefined },
+        ),
         fc.option(fc.stringMatching(/^[a-z]{3,8}@corp\.test$/), { nil: undefined }),
         fc.integer({ min: 1, max: 4 }),
         fc.constantFrom<'restart' | 'passivate'>('restart', 'passivate'),
@@ -92,7 +98,8 @@ describe('conversation archival', () => {
           const tenant = freshTenant();
           const from = channel === 'whatsapp' || channel === 'sms' || channel === 'voice' ? '+4930123456' : 'user-1';
           const acks = [];
-          for (let i = 0; i < count; i++) acks.push(await node.gateway.ingest(tenant, { channel, from, text: `m${i}` }));
+          for (let i = 0; i < count; i++)
+            acks.push(await node.gateway.ingest(tenant, { channel, from, text: `m${i}` }));
           const conversationId = acks[0]!.conversationId as ConversationId;
           // Back-to-back messages share one conversation.
           expect(new Set(acks.map((a) => a.conversationId)).size).toBe(1);
@@ -104,7 +111,9 @@ describe('conversation archival', () => {
           });
           expect(archived.status).toBe('archived');
           expect(archived.archivedAt).toBeGreaterThanOrEqual(archived.lastActivityAt + ARCHIVE_AFTER_MS);
-          expect(archived.messages.map((m) => m.content)).toEqual(acks.map((_, i) => ({ type: 'text', text: `m${i}` })));
+          expect(archived.messages.map((m) => m.content)).toEqual(
+            acks.map((_, i) => ({ type: 'text', text: `m${i}` })),
+          );
           // The customer's next message opens a new conversation; the archived one stays retrievable.
           const next = await node.gateway.ingest(tenant, { channel, from, text: 'back again' });
           expect(next.customerId).toBe(acks[0]!.customerId);
@@ -114,7 +123,12 @@ describe('conversation archival', () => {
           expect(profile.conversationIds).toEqual([conversationId, next.conversationId]);
           expect(profile.activeConversationId).toBe(next.conversationId);
           expect((await node.gateway.getConversation(tenant, conversationId)).messages).toHaveLength(count);
-          expect(node.storage.forTenant(tenant).listArchived().map((a) => a.conversationId)).toContain(conversationId);
+          expect(
+            node.storage
+              .forTenant(tenant)
+              .listArchived()
+              .map((a) => a.conversationId),
+          ).toContain(conversationId);
         },
       ),
       RUNS,
