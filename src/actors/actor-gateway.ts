@@ -17,7 +17,7 @@ import {
   type Identity,
   type TenantId,
 } from '../domain/index.js';
-import type { InboundDraft, IngestResult, ShardStats } from './protocol.js';
+import type { InboundDraft, IngestResult, MergeHandOver, ShardStats } from './protocol.js';
 import type { ShardTransport } from './shard-transport.js';
 
 export class ActorGateway {
@@ -101,20 +101,116 @@ export class ActorGateway {
     const known = owners.find((o) => o.customerId !== null)?.customerId ?? undefined;
     const customerId = known ?? (await claim(first)).customerId;
     const claims = await Promise.all(identities.map((identity) => claim(identity, customerId)));
-    const owned: Identity[] = [];
-    claims.forEach((result, i) => {
-      const identity = identities[i] as Identity;
-      if (result.customerId === customerId) owned.push(identity);
-      else {
-        // Two customers both hold one of this person's identities. Merging them is an explicit operation; until then
-        // the message stays with the first customer and the conflict is logged for an operator.
-        this.logger.warn(
-          { tenant, identity: identityKey(identity), customerId, other: result.customerId },
-          'identity conflict',
-        );
-      }
+    // Another customer already holds one of this person's identities: they are the same person, merge them.
+    let survivor = customerId;
+    for (const result of claims) {
+      if (result.customerId !== survivor) survivor = await this.merge(tenant, survivor, result.customerId);
+    }
+    if (claims.some((c) => c.customerId !== survivor)) {
+      // Identities claimed in this very request may not be in the merged profile yet: move them explicitly.
+      await Promise.all(
+        identities.map((identity, i) => {
+          const owner = (claims[i] as { customerId: CustomerId }).customerId;
+          if (owner === survivor) return undefined;
+          return this.pool.request(this.pool.shardFor(tenant, identityKey(identity)), {
+            type: 'identity.reassign',
+            tenant,
+            identity,
+            from: owner,
+            to: survivor,
+          });
+        }),
+      );
+    }
+    return { customerId: survivor, owned: identities };
+  }
+
+  /**
+   * Merges two customers who are one person. The older customer (ids are time-ordered) survives whichever side asks,
+   * so concurrent merges converge. The other is marked merged (it redirects from then on), its active conversation
+   * archived, its identities moved, and its history absorbed by the survivor. Returns the survivor.
+   */
+  async merge(tenant: TenantId, a: CustomerId, b: CustomerId, depth = 0): Promise<CustomerId> {
+    if (a === b) return a;
+    if (depth > 8) throw new OmniError('IDENTITY_CONFLICT', `cannot settle a merge of ${a} and ${b}`);
+    const [survivor, merged] = a < b ? [a, b] : [b, a];
+    const handOver = await this.pool.request(this.pool.shardFor(tenant, merged), {
+      type: 'customer.mergeInto',
+      tenant,
+      customerId: merged,
+      into: survivor,
     });
-    return { customerId, owned };
+    if (handOver.kind === 'redirect') return this.merge(tenant, survivor, handOver.customerId, depth + 1);
+    await Promise.all(
+      handOver.identities.map((identity) =>
+        this.pool.request(this.pool.shardFor(tenant, identityKey(identity)), {
+          type: 'identity.reassign',
+          tenant,
+          identity,
+          from: merged,
+          to: survivor,
+        }),
+      ),
+    );
+    const absorbed = await this.absorb(tenant, survivor, [], handOver);
+    this.logger.info({ tenant, survivor: absorbed.id, merged }, 'customers merged');
+    return absorbed.id;
+  }
+
+  private async absorb(
+    tenant: TenantId,
+    customerId: CustomerId,
+    identities: Identity[],
+    merged?: MergeHandOver,
+  ): Promise<CustomerProfile> {
+    let target = customerId;
+    for (let hop = 0; hop < 8; hop++) {
+      const answer = await this.pool.request(this.pool.shardFor(tenant, target), {
+        type: 'customer.absorb',
+        tenant,
+        customerId: target,
+        identities,
+        ...(merged === undefined ? {} : { merged }),
+      });
+      if (answer.kind === 'ok') return answer.profile;
+      target = answer.customerId;
+    }
+    throw new OmniError('INTERNAL', `customer ${customerId} redirects too many times`);
+  }
+
+  /**
+   * Links identities to a customer explicitly (an integrator knows this phone and this email are one person). An
+   * identity already held by another customer merges the two. Answers with the surviving profile.
+   */
+  async linkIdentities(tenant: TenantId, customerId: CustomerId, identities: Identity[]): Promise<CustomerProfile> {
+    const current = await this.getCustomer(tenant, customerId); // 404 for an unknown customer
+    let survivor = current.id;
+    const owners: Array<[Identity, CustomerId]> = [];
+    for (const identity of orderIdentities(identities)) {
+      const { customerId: owner } = await this.pool.request(this.pool.shardFor(tenant, identityKey(identity)), {
+        type: 'identity.claim',
+        tenant,
+        identity,
+        candidate: survivor,
+      });
+      owners.push([identity, owner]);
+      if (owner !== survivor) survivor = await this.merge(tenant, survivor, owner);
+    }
+    // Claims made before a merge changed the survivor point at the merged customer: move them on.
+    await Promise.all(
+      owners
+        .filter(([, owner]) => owner !== survivor)
+        .map(([identity, owner]) =>
+          this.pool.request(this.pool.shardFor(tenant, identityKey(identity)), {
+            type: 'identity.reassign',
+            tenant,
+            identity,
+            from: owner,
+            to: survivor,
+          }),
+        ),
+    );
+    return this.absorb(tenant, survivor, identities);
   }
 
   getConversation(tenant: TenantId, conversationId: ConversationId): Promise<ConversationWithMessages> {

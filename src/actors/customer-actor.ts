@@ -17,12 +17,14 @@ import {
 import type { TenantStore } from '../persistence/index.js';
 import type { Actor } from './actor-host.js';
 import type { ConversationMsg } from './conversation-actor.js';
-import type { InboundDraft, IngestResult, ShardResponse } from './protocol.js';
+import type { InboundDraft, IngestResult, MergeHandOver, ShardResponse } from './protocol.js';
 import { ask, type Reply } from './reply.js';
 
 export type CustomerMsg =
   | ({ type: 'inbound'; draft: InboundDraft; identities: Identity[] } & Reply<ShardResponse<'customer.inbound'>>)
-  | { type: 'conversationIdle'; conversationId: ConversationId };
+  | { type: 'conversationIdle'; conversationId: ConversationId }
+  | ({ type: 'mergeInto'; into: CustomerId } & Reply<ShardResponse<'customer.mergeInto'>>)
+  | ({ type: 'absorb'; identities: Identity[]; merged?: MergeHandOver } & Reply<ShardResponse<'customer.absorb'>>);
 
 export interface CustomerActorDeps {
   store: TenantStore;
@@ -50,8 +52,16 @@ export class CustomerActor implements Actor<CustomerMsg> {
   }
 
   receive(msg: CustomerMsg): void {
-    if (msg.type === 'inbound') this.inbound(msg);
-    else this.conversationIdle(msg.conversationId);
+    switch (msg.type) {
+      case 'inbound':
+        return this.inbound(msg);
+      case 'conversationIdle':
+        return this.conversationIdle(msg.conversationId);
+      case 'mergeInto':
+        return this.mergeInto(msg);
+      case 'absorb':
+        return this.absorb(msg);
+    }
   }
 
   private inbound(msg: Extract<CustomerMsg, { type: 'inbound' }>): void {
@@ -138,21 +148,7 @@ export class CustomerActor implements Actor<CustomerMsg> {
   ): { profile: CustomerProfile; changed: boolean } {
     const existing = this.profile;
     let changed = existing === undefined;
-    const profile: CustomerProfile = existing
-      ? { ...existing }
-      : {
-          id: this.id,
-          tenantId: this.deps.store.tenant,
-          identities: [],
-          contacts: [],
-          valueTier: 'standard',
-          vip: false,
-          purchaseHistory: [],
-          previousIssues: [],
-          conversationIds: [],
-          createdAt: now,
-          updatedAt: now,
-        };
+    const profile: CustomerProfile = existing ? { ...existing } : this.emptyProfile(now);
     const known = new Set(profile.identities.map(identityKey));
     const added = identities.filter((i) => !known.has(identityKey(i)));
     if (added.length > 0) {
@@ -203,6 +199,101 @@ export class CustomerActor implements Actor<CustomerMsg> {
       createdAt: now,
       lastActivityAt: now,
       lastSeq: 0,
+    };
+  }
+
+  /**
+   * This customer turns out to be the same person as `into`: from now on it only redirects. Its active conversation
+   * is archived (reason customer-merged) and everything it knew is handed over for the survivor to absorb.
+   */
+  private mergeInto(msg: Extract<CustomerMsg, { type: 'mergeInto' }>): void {
+    const profile = this.profile;
+    if (profile === undefined) {
+      msg.reject(new OmniError('CUSTOMER_NOT_FOUND', `customer ${this.id} not found`));
+      return;
+    }
+    if (profile.mergedInto !== undefined) {
+      msg.resolve({ kind: 'redirect', customerId: profile.mergedInto });
+      return;
+    }
+    const active = profile.activeConversationId;
+    const merged: CustomerProfile = { ...withoutActiveConversation(profile), mergedInto: msg.into, updatedAt: Date.now() };
+    this.profile = merged;
+    this.inflight++;
+    const writes: Promise<unknown>[] = [this.deps.store.putCustomer(merged)];
+    if (active !== undefined) {
+      writes.push(ask<boolean>((reply) => this.deps.toConversation(active, { type: 'archive', reason: 'customer-merged', ...reply })));
+    }
+    Promise.all(writes)
+      .finally(() => this.inflight--)
+      .then(
+        () =>
+          msg.resolve({
+            kind: 'merged',
+            from: this.id,
+            identities: profile.identities,
+            contacts: profile.contacts,
+            conversationIds: profile.conversationIds,
+            ...(profile.name === undefined ? {} : { name: profile.name }),
+            purchaseHistory: profile.purchaseHistory,
+            previousIssues: profile.previousIssues,
+            vip: profile.vip,
+            createdAt: profile.createdAt,
+          }),
+        msg.reject,
+      );
+  }
+
+  /** Adds identities, and after a merge everything the merged customer knew, to this profile. */
+  private absorb(msg: Extract<CustomerMsg, { type: 'absorb' }>): void {
+    if (this.profile?.mergedInto !== undefined) {
+      msg.resolve({ kind: 'redirect', customerId: this.profile.mergedInto });
+      return;
+    }
+    const now = Date.now();
+    const profile: CustomerProfile = this.profile ? { ...this.profile } : this.emptyProfile(now);
+    const known = new Set(profile.identities.map(identityKey));
+    const incoming = [...msg.identities, ...(msg.merged?.identities ?? [])];
+    profile.identities = [...profile.identities, ...incoming.filter((i) => !known.has(identityKey(i)) && known.add(identityKey(i)))];
+    for (const identity of profile.identities) {
+      if (identity.kind === 'email') profile.email ??= identity.value;
+      if (identity.kind === 'phone') profile.phone ??= identity.value;
+    }
+    const merged = msg.merged;
+    if (merged !== undefined) {
+      const contactKeys = new Set(profile.contacts.map((c) => `${c.channel} ${c.address}`));
+      profile.contacts = [...profile.contacts, ...merged.contacts.filter((c) => !contactKeys.has(`${c.channel} ${c.address}`))];
+      // Ids are time-ordered, so sorting keeps the customer's conversation history chronological.
+      profile.conversationIds = [...new Set([...profile.conversationIds, ...merged.conversationIds])].sort();
+      profile.name ??= merged.name;
+      profile.purchaseHistory = [...profile.purchaseHistory, ...merged.purchaseHistory].sort((a, b) => a.at - b.at);
+      profile.previousIssues = [...profile.previousIssues, ...merged.previousIssues].sort((a, b) => a.at - b.at);
+      profile.vip ||= merged.vip;
+      profile.createdAt = Math.min(profile.createdAt, merged.createdAt);
+      profile.mergedFrom = [...(profile.mergedFrom ?? []), merged.from];
+    }
+    profile.updatedAt = now;
+    this.profile = profile;
+    this.inflight++;
+    this.deps.store
+      .putCustomer(profile)
+      .finally(() => this.inflight--)
+      .then(() => msg.resolve({ kind: 'ok', profile }), msg.reject);
+  }
+
+  private emptyProfile(now: number): CustomerProfile {
+    return {
+      id: this.id,
+      tenantId: this.deps.store.tenant,
+      identities: [],
+      contacts: [],
+      valueTier: 'standard',
+      vip: false,
+      purchaseHistory: [],
+      previousIssues: [],
+      conversationIds: [],
+      createdAt: now,
+      updatedAt: now,
     };
   }
 

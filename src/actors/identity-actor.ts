@@ -11,7 +11,8 @@ export type IdentityMsg =
       customerId: CustomerId;
       created: boolean;
     }>)
-  | ({ type: 'lookup' } & Reply<{ customerId: CustomerId | null }>);
+  | ({ type: 'lookup' } & Reply<{ customerId: CustomerId | null }>)
+  | ({ type: 'reassign'; from: CustomerId; to: CustomerId } & Reply<{ customerId: CustomerId }>);
 
 export class IdentityActor implements Actor<IdentityMsg> {
   private owner: CustomerId | undefined;
@@ -37,23 +38,43 @@ export class IdentityActor implements Actor<IdentityMsg> {
       this.committed.then(() => msg.resolve({ customerId: owner }), msg.reject);
       return;
     }
+    if (msg.type === 'reassign') {
+      // Only the merged customer's identities move; one claimed meanwhile by someone else stays where it is.
+      const owner = this.owner;
+      if (owner !== undefined && owner !== msg.from) {
+        this.committed.then(() => msg.resolve({ customerId: owner }), msg.reject);
+        return;
+      }
+      this.write(msg.to).then(() => msg.resolve({ customerId: msg.to }), msg.reject);
+      return;
+    }
     if (this.owner !== undefined) {
       const owner = this.owner;
       this.committed.then(() => msg.resolve({ customerId: owner, created: false }), msg.reject);
       return;
     }
     const owner = msg.candidate ?? newCustomerId();
+    this.write(owner).then(() => msg.resolve({ customerId: owner, created: msg.candidate === undefined }), msg.reject);
+  }
+
+  /** Sets the owner in memory at once (later messages see it) and resolves when it is durable. */
+  private write(owner: CustomerId): Promise<void> {
+    const previous = this.owner;
     this.owner = owner;
     this.inflight++;
-    this.committed = this.store.putIdentityOwner(this.identityKey, owner).finally(() => this.inflight--);
-    this.committed.then(
-      () => msg.resolve({ customerId: owner, created: msg.candidate === undefined }),
-      (error: unknown) => {
-        // The claim never became durable: forget it so the next claim retries from the store.
-        this.owner = undefined;
-        this.committed = Promise.resolve();
-        msg.reject(new OmniError('STORAGE_FAILURE', `identity claim not committed: ${String(error)}`));
-      },
-    );
+    const committed = this.store
+      .putIdentityOwner(this.identityKey, owner)
+      .finally(() => this.inflight--)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // Never became durable: forget it so the next message retries from the store.
+          this.owner = previous;
+          this.committed = Promise.resolve();
+          throw new OmniError('STORAGE_FAILURE', `identity owner not committed: ${String(error)}`);
+        },
+      );
+    this.committed = committed.catch(() => undefined);
+    return committed;
   }
 }

@@ -42,6 +42,20 @@ export interface IngestResult {
   duplicate: boolean;
 }
 
+/** What a merged customer hands to the customer it was merged into. */
+export interface MergeHandOver {
+  kind: 'merged';
+  from: CustomerId;
+  identities: Identity[];
+  contacts: CustomerProfile['contacts'];
+  conversationIds: ConversationId[];
+  name?: string;
+  purchaseHistory: CustomerProfile['purchaseHistory'];
+  previousIssues: CustomerProfile['previousIssues'];
+  vip: boolean;
+  createdAt: number;
+}
+
 export interface ShardStats {
   shard: number;
   actors: { conversations: number; customers: number; identities: number };
@@ -63,6 +77,21 @@ export interface ShardRequestMap {
   'customer.inbound': {
     req: { tenant: TenantId; customerId: CustomerId; draft: InboundDraft; identities: Identity[] };
     res: { kind: 'stored'; result: IngestResult } | { kind: 'redirect'; customerId: CustomerId };
+  };
+  /** Moves an identity from one customer to another (after a merge); refused if it has another owner. */
+  'identity.reassign': {
+    req: { tenant: TenantId; identity: Identity; from: CustomerId; to: CustomerId };
+    res: { customerId: CustomerId };
+  };
+  /** Marks a customer as merged into another; answers with what the survivor must absorb. */
+  'customer.mergeInto': {
+    req: { tenant: TenantId; customerId: CustomerId; into: CustomerId };
+    res: MergeHandOver | { kind: 'redirect'; customerId: CustomerId };
+  };
+  /** Adds identities (and, after a merge, the merged customer's data) to a customer's profile. */
+  'customer.absorb': {
+    req: { tenant: TenantId; customerId: CustomerId; identities: Identity[]; merged?: MergeHandOver };
+    res: { kind: 'ok'; profile: CustomerProfile } | { kind: 'redirect'; customerId: CustomerId };
   };
   'read.conversation': {
     req: { tenant: TenantId; conversationId: ConversationId };

@@ -253,7 +253,9 @@ export class ShardPool implements ShardTransport {
         });
         slot.queued.push({ t: 'shutdown' });
         this.flush(slot);
-        await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+        clearTimeout(timer);
         await worker.terminate();
       }),
     );

@@ -99,6 +99,23 @@ export class ShardRuntime {
             ...reply,
           }),
         );
+      case 'identity.reassign': {
+        const key = actorKey(request.tenant, identityKey(request.identity));
+        return ask((reply) => host.tell(IDENTITY, key, { type: 'reassign', from: request.from, to: request.to, ...reply }));
+      }
+      case 'customer.mergeInto':
+        return ask((reply) =>
+          host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), { type: 'mergeInto', into: request.into, ...reply }),
+        );
+      case 'customer.absorb':
+        return ask((reply) =>
+          host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), {
+            type: 'absorb',
+            identities: request.identities,
+            ...(request.merged === undefined ? {} : { merged: request.merged }),
+            ...reply,
+          }),
+        );
       case 'read.conversation':
         return Promise.resolve(this.readConversation(request.tenant, request.conversationId));
       case 'read.customer':

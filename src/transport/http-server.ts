@@ -6,6 +6,7 @@
 //   GET  /v1/messages?channel=&providerMessageId=   look up a stored message by provider id
 //   GET  /v1/conversations/:id        a conversation with its messages, chronologically
 //   GET  /v1/customers/:id            a customer profile with linked identities
+//   POST /v1/customers/:id/identities link identities to a customer (merges customers that turn out to be one)
 //   POST /v1/admin/shards/:n/crash    fault injection (only when enabled)
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import type { ActorGateway, ShardPool } from '../actors/index.js';
 import { isChannelType, isConversationId, isCustomerId, OmniError, type TenantId } from '../domain/index.js';
 import type { NodeMetrics } from '../observability/index.js';
 import { readBody, sendError, sendJson, type ResponseState } from './http-io.js';
+import { parseLinkRequest } from './link-request.js';
 import { parseMessageRequest } from './message-request.js';
 import type { TenantResolver } from './tenant-auth.js';
 import { loadNativeUws } from './uws-native.js';
@@ -159,6 +161,20 @@ export class HttpServer {
       return 200;
     });
 
+    this.handle('POST', '/v1/customers/:id/identities', 'customers.link', async (res, req, state, tenant) => {
+      const id = req.getParameter(0) ?? '';
+      const contentType = req.getHeader('content-type');
+      const contentLength = req.getHeader('content-length');
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+        throw new OmniError('UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, got "${contentType || '(none)'}"`);
+      }
+      const body = await readBody(res, contentLength, this.options.maxBodyBytes);
+      if (!isCustomerId(id)) throw new OmniError('CUSTOMER_NOT_FOUND', `customer ${id} not found`);
+      const profile = await this.options.gateway.linkIdentities(tenant, id, parseLinkRequest(body));
+      sendJson(res, state, 200, profile);
+      return 200;
+    });
+
     this.handle('POST', '/v1/admin/shards/:n/crash', 'admin.crash', async (res, req, state) => {
       if (!this.options.faultInjection) throw new OmniError('ROUTE_NOT_FOUND', 'fault injection is disabled');
       const shard = Number(req.getParameter(0));
@@ -170,7 +186,7 @@ export class HttpServer {
       return 202;
     });
 
-    for (const path of ['/v1/messages', '/v1/conversations/:id', '/v1/customers/:id', '/health', '/metrics']) {
+    for (const path of ['/v1/messages', '/v1/conversations/:id', '/v1/customers/:id', '/v1/customers/:id/identities', '/health', '/metrics']) {
       app.any(path, (res) =>
         sendError(res, watch(res), new OmniError('METHOD_NOT_ALLOWED', 'method not allowed on this route')),
       );

@@ -107,6 +107,55 @@ describe('conversation and customer actors', () => {
     );
   });
 
+  test('Feature: omnichannel-cx-platform, Property 11: Cross-Channel Conversation Linking (customers found to be one person are merged)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        phoneDigits,
+        emailAddress,
+        fc.constantFrom<'message' | 'link' | 'concurrent-messages'>('message', 'link', 'concurrent-messages'),
+        fc.integer({ min: 1, max: 3 }),
+        async (digits, [user, domain], how, extra) => {
+          const tenant = freshTenant();
+          const email = `${user}@${domain}`;
+          // The person first appears as two strangers: a WhatsApp number and an email address.
+          const byPhone = await node.gateway.ingest(tenant, { channel: 'whatsapp', from: `+${digits}`, text: 'on whatsapp' });
+          const byMail = await node.gateway.ingest(tenant, { channel: 'email', from: email, text: 'by mail' });
+          expect(byPhone.customerId).not.toBe(byMail.customerId);
+          if (how === 'link') {
+            await node.gateway.linkIdentities(tenant, byMail.customerId, [{ kind: 'phone', value: `+${digits}` }]);
+          } else {
+            // A message naming both identities proves they are one person; concurrent ones must converge.
+            const copies = how === 'message' ? 1 : extra + 1;
+            await Promise.all(
+              Array.from({ length: copies }, (_, i) =>
+                node.gateway.ingest(tenant, { channel: 'webchat', from: `visitor-${user}-${i}`, text: 'both', email, phone: `+${digits}` }),
+              ),
+            );
+          }
+          const survivor = byPhone.customerId < byMail.customerId ? byPhone.customerId : byMail.customerId;
+          const after = await Promise.all([
+            node.gateway.ingest(tenant, { channel: 'sms', from: digits, text: 'sms after' }),
+            node.gateway.ingest(tenant, { channel: 'email', from: email.toUpperCase(), text: 'mail after' }),
+          ]);
+          expect(after.map((r) => r.customerId)).toEqual([survivor, survivor]);
+          expect(after[0]!.conversationId).toBe(after[1]!.conversationId);
+          // Both former ids lead to the one profile, which holds both identities and every conversation.
+          for (const id of [byPhone.customerId, byMail.customerId]) {
+            const profile = await node.gateway.getCustomer(tenant, id);
+            expect(profile.id).toBe(survivor);
+            expect(profile.identities).toEqual(expect.arrayContaining([{ kind: 'phone', value: `+${digits}` }, { kind: 'email', value: email }]));
+            expect(profile.conversationIds).toEqual(expect.arrayContaining([byPhone.conversationId, byMail.conversationId]));
+            expect(profile.activeConversationId).toBe(after[0]!.conversationId);
+          }
+          // Earlier messages stay retrievable.
+          expect((await node.gateway.getConversation(tenant, byPhone.conversationId)).messages[0]?.content).toEqual({ type: 'text', text: 'on whatsapp' });
+          expect((await node.gateway.getConversation(tenant, byMail.conversationId)).messages[0]?.content).toEqual({ type: 'text', text: 'by mail' });
+        },
+      ),
+      RUNS,
+    );
+  });
+
   test('Feature: omnichannel-cx-platform, Property 12: Chronological Message Ordering', async () => {
     const base = Date.UTC(2026, 0, 1);
     await fc.assert(
