@@ -217,12 +217,20 @@ export class CustomerActor implements Actor<CustomerMsg> {
       return;
     }
     const active = profile.activeConversationId;
-    const merged: CustomerProfile = { ...withoutActiveConversation(profile), mergedInto: msg.into, updatedAt: Date.now() };
+    const merged: CustomerProfile = {
+      ...withoutActiveConversation(profile),
+      mergedInto: msg.into,
+      updatedAt: Date.now(),
+    };
     this.profile = merged;
     this.inflight++;
     const writes: Promise<unknown>[] = [this.deps.store.putCustomer(merged)];
     if (active !== undefined) {
-      writes.push(ask<boolean>((reply) => this.deps.toConversation(active, { type: 'archive', reason: 'customer-merged', ...reply })));
+      writes.push(
+        ask<boolean>((reply) =>
+          this.deps.toConversation(active, { type: 'archive', reason: 'customer-merged', ...reply }),
+        ),
+      );
     }
     Promise.all(writes)
       .finally(() => this.inflight--)
@@ -254,7 +262,10 @@ export class CustomerActor implements Actor<CustomerMsg> {
     const profile: CustomerProfile = this.profile ? { ...this.profile } : this.emptyProfile(now);
     const known = new Set(profile.identities.map(identityKey));
     const incoming = [...msg.identities, ...(msg.merged?.identities ?? [])];
-    profile.identities = [...profile.identities, ...incoming.filter((i) => !known.has(identityKey(i)) && known.add(identityKey(i)))];
+    profile.identities = [
+      ...profile.identities,
+      ...incoming.filter((i) => !known.has(identityKey(i)) && known.add(identityKey(i))),
+    ];
     for (const identity of profile.identities) {
       if (identity.kind === 'email') profile.email ??= identity.value;
       if (identity.kind === 'phone') profile.phone ??= identity.value;
@@ -262,7 +273,10 @@ export class CustomerActor implements Actor<CustomerMsg> {
     const merged = msg.merged;
     if (merged !== undefined) {
       const contactKeys = new Set(profile.contacts.map((c) => `${c.channel} ${c.address}`));
-      profile.contacts = [...profile.contacts, ...merged.contacts.filter((c) => !contactKeys.has(`${c.channel} ${c.address}`))];
+      profile.contacts = [
+        ...profile.contacts,
+        ...merged.contacts.filter((c) => !contactKeys.has(`${c.channel} ${c.address}`)),
+      ];
       // Ids are time-ordered, so sorting keeps the customer's conversation history chronological.
       profile.conversationIds = [...new Set([...profile.conversationIds, ...merged.conversationIds])].sort();
       profile.name ??= merged.name;

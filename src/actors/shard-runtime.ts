@@ -101,11 +101,17 @@ export class ShardRuntime {
         );
       case 'identity.reassign': {
         const key = actorKey(request.tenant, identityKey(request.identity));
-        return ask((reply) => host.tell(IDENTITY, key, { type: 'reassign', from: request.from, to: request.to, ...reply }));
+        return ask((reply) =>
+          host.tell(IDENTITY, key, { type: 'reassign', from: request.from, to: request.to, ...reply }),
+        );
       }
       case 'customer.mergeInto':
         return ask((reply) =>
-          host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), { type: 'mergeInto', into: request.into, ...reply }),
+          host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), {
+            type: 'mergeInto',
+            into: request.into,
+            ...reply,
+          }),
         );
       case 'customer.absorb':
         return ask((reply) =>

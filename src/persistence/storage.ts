@@ -13,6 +13,7 @@ import {
   type FormatMarker,
 } from './format-version.js';
 import { TenantStore } from './tenant-store.js';
+import { lmdbFileProblem } from './lmdb-file-check.js';
 import { ArchiveDueIndex } from './archive-due-index.js';
 import type { TenantId } from '../domain/index.js';
 
@@ -48,6 +49,10 @@ export class Storage {
       const foreign = readdirSync(dataDir).filter((f) => !f.startsWith('.'));
       if (foreign.length > 0)
         throw new IncompatibleDataDirError(dataDir, `unrelated files (${foreign.slice(0, 3).join(', ')})`);
+    }
+    if (!isNew) {
+      const problem = lmdbFileProblem(envPath);
+      if (problem !== undefined) throw new IncompatibleDataDirError(dataDir, problem);
     }
     let root: RootDatabase;
     try {

@@ -166,7 +166,10 @@ export class HttpServer {
       const contentType = req.getHeader('content-type');
       const contentLength = req.getHeader('content-length');
       if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-        throw new OmniError('UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, got "${contentType || '(none)'}"`);
+        throw new OmniError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `content-type must be application/json, got "${contentType || '(none)'}"`,
+        );
       }
       const body = await readBody(res, contentLength, this.options.maxBodyBytes);
       if (!isCustomerId(id)) throw new OmniError('CUSTOMER_NOT_FOUND', `customer ${id} not found`);
@@ -186,7 +189,14 @@ export class HttpServer {
       return 202;
     });
 
-    for (const path of ['/v1/messages', '/v1/conversations/:id', '/v1/customers/:id', '/v1/customers/:id/identities', '/health', '/metrics']) {
+    for (const path of [
+      '/v1/messages',
+      '/v1/conversations/:id',
+      '/v1/customers/:id',
+      '/v1/customers/:id/identities',
+      '/health',
+      '/metrics',
+    ]) {
       app.any(path, (res) =>
         sendError(res, watch(res), new OmniError('METHOD_NOT_ALLOWED', 'method not allowed on this route')),
       );

@@ -5,7 +5,9 @@ import { CHANNEL_TYPES, normalizeEmail, normalizePhone, OmniError, type Identity
 const identitySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('phone'), value: z.string().min(1).max(64) }).strict(),
   z.object({ kind: z.literal('email'), value: z.string().min(1).max(320) }).strict(),
-  z.object({ kind: z.literal('channel'), channel: z.enum(CHANNEL_TYPES), value: z.string().trim().min(1).max(320) }).strict(),
+  z
+    .object({ kind: z.literal('channel'), channel: z.enum(CHANNEL_TYPES), value: z.string().trim().min(1).max(320) })
+    .strict(),
 ]);
 
 const linkSchema = z.object({ identities: z.array(identitySchema).min(1).max(20) }).strict();

@@ -118,7 +118,11 @@ describe('conversation and customer actors', () => {
           const tenant = freshTenant();
           const email = `${user}@${domain}`;
           // The person first appears as two strangers: a WhatsApp number and an email address.
-          const byPhone = await node.gateway.ingest(tenant, { channel: 'whatsapp', from: `+${digits}`, text: 'on whatsapp' });
+          const byPhone = await node.gateway.ingest(tenant, {
+            channel: 'whatsapp',
+            from: `+${digits}`,
+            text: 'on whatsapp',
+          });
           const byMail = await node.gateway.ingest(tenant, { channel: 'email', from: email, text: 'by mail' });
           expect(byPhone.customerId).not.toBe(byMail.customerId);
           if (how === 'link') {
@@ -128,7 +132,13 @@ describe('conversation and customer actors', () => {
             const copies = how === 'message' ? 1 : extra + 1;
             await Promise.all(
               Array.from({ length: copies }, (_, i) =>
-                node.gateway.ingest(tenant, { channel: 'webchat', from: `visitor-${user}-${i}`, text: 'both', email, phone: `+${digits}` }),
+                node.gateway.ingest(tenant, {
+                  channel: 'webchat',
+                  from: `visitor-${user}-${i}`,
+                  text: 'both',
+                  email,
+                  phone: `+${digits}`,
+                }),
               ),
             );
           }
@@ -143,13 +153,26 @@ describe('conversation and customer actors', () => {
           for (const id of [byPhone.customerId, byMail.customerId]) {
             const profile = await node.gateway.getCustomer(tenant, id);
             expect(profile.id).toBe(survivor);
-            expect(profile.identities).toEqual(expect.arrayContaining([{ kind: 'phone', value: `+${digits}` }, { kind: 'email', value: email }]));
-            expect(profile.conversationIds).toEqual(expect.arrayContaining([byPhone.conversationId, byMail.conversationId]));
+            expect(profile.identities).toEqual(
+              expect.arrayContaining([
+                { kind: 'phone', value: `+${digits}` },
+                { kind: 'email', value: email },
+              ]),
+            );
+            expect(profile.conversationIds).toEqual(
+              expect.arrayContaining([byPhone.conversationId, byMail.conversationId]),
+            );
             expect(profile.activeConversationId).toBe(after[0]!.conversationId);
           }
           // Earlier messages stay retrievable.
-          expect((await node.gateway.getConversation(tenant, byPhone.conversationId)).messages[0]?.content).toEqual({ type: 'text', text: 'on whatsapp' });
-          expect((await node.gateway.getConversation(tenant, byMail.conversationId)).messages[0]?.content).toEqual({ type: 'text', text: 'by mail' });
+          expect((await node.gateway.getConversation(tenant, byPhone.conversationId)).messages[0]?.content).toEqual({
+            type: 'text',
+            text: 'on whatsapp',
+          });
+          expect((await node.gateway.getConversation(tenant, byMail.conversationId)).messages[0]?.content).toEqual({
+            type: 'text',
+            text: 'by mail',
+          });
         },
       ),
       RUNS,

@@ -186,25 +186,44 @@ describe('single-tenant node (embedded default)', () => {
   });
 
   test('POST /v1/customers/:id/identities links an identity explicitly and merges the customer who held it', async () => {
-    const phone = await postJson<Ack>(base, '/v1/messages', { channel: 'whatsapp', from: '+33612345678', text: 'bonjour' });
-    const mail = await postJson<Ack>(base, '/v1/messages', { channel: 'email', from: 'claire@example.fr', text: 'par mail' });
+    const phone = await postJson<Ack>(base, '/v1/messages', {
+      channel: 'whatsapp',
+      from: '+33612345678',
+      text: 'bonjour',
+    });
+    const mail = await postJson<Ack>(base, '/v1/messages', {
+      channel: 'email',
+      from: 'claire@example.fr',
+      text: 'par mail',
+    });
     expect(phone.body.customerId).not.toBe(mail.body.customerId);
     const linked = await postJson<CustomerProfile>(base, `/v1/customers/${mail.body.customerId}/identities`, {
       identities: [{ kind: 'phone', value: '+33 6 12 34 56 78' }],
     });
     expect(linked.status).toBe(200);
     expect(linked.body.identities).toEqual(
-      expect.arrayContaining([{ kind: 'phone', value: '+33612345678' }, { kind: 'email', value: 'claire@example.fr' }]),
+      expect.arrayContaining([
+        { kind: 'phone', value: '+33612345678' },
+        { kind: 'email', value: 'claire@example.fr' },
+      ]),
     );
     const sms = await postJson<Ack>(base, '/v1/messages', { channel: 'sms', from: '+33612345678', text: 'et par sms' });
-    const mail2 = await postJson<Ack>(base, '/v1/messages', { channel: 'email', from: 'claire@example.fr', text: 'encore' });
+    const mail2 = await postJson<Ack>(base, '/v1/messages', {
+      channel: 'email',
+      from: 'claire@example.fr',
+      text: 'encore',
+    });
     expect(sms.body.customerId).toBe(linked.body.id);
     expect(mail2.body.conversationId).toBe(sms.body.conversationId);
     const viaOldId = await getJson<CustomerProfile>(base, `/v1/customers/${phone.body.customerId}`);
     expect(viaOldId.body.id).toBe(linked.body.id);
-    const bad = await postJson<ErrorBody>(base, `/v1/customers/${mail.body.customerId}/identities`, { identities: [{ kind: 'phone', value: 'abc' }] });
+    const bad = await postJson<ErrorBody>(base, `/v1/customers/${mail.body.customerId}/identities`, {
+      identities: [{ kind: 'phone', value: 'abc' }],
+    });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
-    const unknown = await postJson<ErrorBody>(base, '/v1/customers/cus_0000000000000000000000/identities', { identities: [{ kind: 'email', value: 'x@y.com' }] });
+    const unknown = await postJson<ErrorBody>(base, '/v1/customers/cus_0000000000000000000000/identities', {
+      identities: [{ kind: 'email', value: 'x@y.com' }],
+    });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'CUSTOMER_NOT_FOUND']);
   });
 
