@@ -18,9 +18,12 @@ import {
   type TenantId,
 } from '../domain/index.js';
 import type { InboundDraft, IngestResult, MergeHandOver, ShardStats } from './protocol.js';
+import { IdentityCache } from './identity-cache.js';
 import type { ShardTransport } from './shard-transport.js';
 
 export class ActorGateway {
+  private readonly identities = new IdentityCache();
+
   constructor(
     private readonly pool: ShardTransport,
     private readonly logger: Logger,
@@ -52,7 +55,12 @@ export class ActorGateway {
   /** Stores an inbound message; resolves once it is durably committed (or found to be a provider retry). */
   async ingest(tenant: TenantId, draft: InboundDraft): Promise<IngestResult> {
     const identities = this.identitiesOf(draft);
-    const { customerId: resolved, owned } = await this.resolveCustomer(tenant, identities);
+    // Hot path: a single, already-resolved identity goes straight to its customer.
+    const cacheKey = identities.length === 1 ? `${tenant}\u0000${identityKey(identities[0] as Identity)}` : undefined;
+    const cached = cacheKey === undefined ? undefined : this.identities.get(cacheKey);
+    const { customerId: resolved, owned } =
+      cached !== undefined ? { customerId: cached, owned: identities } : await this.resolveCustomer(tenant, identities);
+    if (cacheKey !== undefined && cached === undefined) this.identities.set(cacheKey, resolved);
     let customerId = resolved;
     for (let hop = 0; hop < 4; hop++) {
       const shard = this.pool.shardFor(tenant, customerId);
@@ -65,6 +73,7 @@ export class ActorGateway {
       });
       if (answer.kind === 'stored') return answer.result;
       customerId = answer.customerId; // the customer was merged into another: follow it
+      if (cacheKey !== undefined) this.identities.set(cacheKey, customerId);
     }
     throw new OmniError('INTERNAL', `customer ${resolved} redirects too many times`);
   }

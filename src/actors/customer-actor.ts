@@ -141,41 +141,23 @@ export class CustomerActor implements Actor<CustomerMsg> {
       );
   }
 
+  /**
+   * Brings the profile up to date with this message. The profile is this actor's private state and lmdb-js encodes a
+   * value when `put` is called, so it is updated in place; `changed` says whether a structural change needs a write.
+   */
   private upsertProfile(
     draft: InboundDraft,
     identities: Identity[],
     now: number,
   ): { profile: CustomerProfile; changed: boolean } {
-    const existing = this.profile;
-    let changed = existing === undefined;
-    const profile: CustomerProfile = existing ? { ...existing } : this.emptyProfile(now);
-    const known = new Set(profile.identities.map(identityKey));
-    const added = identities.filter((i) => !known.has(identityKey(i)));
-    if (added.length > 0) {
-      profile.identities = [...profile.identities, ...added];
-      changed = true;
-    }
-    const contactIndex = profile.contacts.findIndex((c) => c.channel === draft.channel && c.address === draft.from);
-    if (contactIndex < 0) {
-      const contact: ChannelContact = {
-        channel: draft.channel,
-        address: draft.from,
-        firstSeenAt: now,
-        lastSeenAt: now,
-      };
-      profile.contacts = [...profile.contacts, contact];
-      changed = true;
-    } else {
-      // lastSeenAt is kept in memory and persisted with the next structural change: not worth a write per message.
-      const contacts = [...profile.contacts];
-      contacts[contactIndex] = { ...(contacts[contactIndex] as ChannelContact), lastSeenAt: now };
-      profile.contacts = contacts;
-    }
-    if (draft.name !== undefined && profile.name === undefined) {
-      profile.name = draft.name;
-      changed = true;
-    }
+    const profile = this.profile ?? this.emptyProfile(now);
+    let changed = this.profile === undefined;
     for (const identity of identities) {
+      const key = identityKey(identity);
+      if (!profile.identities.some((known) => identityKey(known) === key)) {
+        profile.identities = [...profile.identities, identity];
+        changed = true;
+      }
       if (identity.kind === 'email' && profile.email === undefined) {
         profile.email = identity.value;
         changed = true;
@@ -184,6 +166,19 @@ export class CustomerActor implements Actor<CustomerMsg> {
         profile.phone = identity.value;
         changed = true;
       }
+    }
+    const contact = profile.contacts.find((c) => c.channel === draft.channel && c.address === draft.from);
+    if (contact === undefined) {
+      const added: ChannelContact = { channel: draft.channel, address: draft.from, firstSeenAt: now, lastSeenAt: now };
+      profile.contacts = [...profile.contacts, added];
+      changed = true;
+    } else {
+      // lastSeenAt is persisted with the next structural change: not worth a write per message.
+      contact.lastSeenAt = now;
+    }
+    if (draft.name !== undefined && profile.name === undefined) {
+      profile.name = draft.name;
+      changed = true;
     }
     if (changed) profile.updatedAt = now;
     return { profile, changed };

@@ -245,12 +245,7 @@ export class ShardPool implements ShardTransport {
       this.slots.map(async (slot) => {
         const worker = slot.worker;
         if (worker === undefined) return;
-        const closed = new Promise<void>((resolve) => {
-          worker.on('message', (bytes: Uint8Array) => {
-            if (decodeFrame<ShardToMainFrame[]>(bytes).some((f) => f.t === 'closed')) resolve();
-          });
-          worker.once('exit', () => resolve());
-        });
+        const closed = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
         slot.queued.push({ t: 'shutdown' });
         this.flush(slot);
         let timer: NodeJS.Timeout | undefined;

@@ -48,6 +48,8 @@ port.on('message', (bytes: Uint8Array) => {
       void storage.flushed().finally(() => {
         storage.close();
         send({ t: 'closed' });
+        // Let the thread end on its own (so exit hooks such as --cpu-prof run); the pool terminates it otherwise.
+        setImmediate(() => port.close());
       });
       continue;
     }

@@ -15,7 +15,12 @@ test('typed errors survive the thread boundary', () => {
   const original = new OmniError('CONVERSATION_NOT_FOUND', 'gone', { id: 'cnv_x' });
   const rebuilt = OmniError.fromWire(JSON.parse(JSON.stringify(original.toWire())));
   expect(rebuilt).toBeInstanceOf(OmniError);
-  expect([rebuilt.code, rebuilt.message, rebuilt.httpStatus, rebuilt.details]).toEqual(['CONVERSATION_NOT_FOUND', 'gone', 404, { id: 'cnv_x' }]);
+  expect([rebuilt.code, rebuilt.message, rebuilt.httpStatus, rebuilt.details]).toEqual([
+    'CONVERSATION_NOT_FOUND',
+    'gone',
+    404,
+    { id: 'cnv_x' },
+  ]);
   expect(OmniError.fromWire({ name: 'OmniError', code: 'NO_SUCH' as never, message: 'm' }).code).toBe('INTERNAL');
   expect(OmniError.from(new Error('boom')).code).toBe('INTERNAL');
 });
