@@ -30,6 +30,11 @@ export function defineKind<Msg>(name: string): ActorKind<Msg> {
 
 type Factory<Msg> = (key: string) => Actor<Msg>;
 
+interface KindOptions {
+  /** Overrides the host's passivation period for this kind. */
+  passivateAfterMs?: number;
+}
+
 interface Entry {
   ref: Ref<unknown>;
   actor: Actor<unknown>;
@@ -46,6 +51,7 @@ export interface ActorHostOptions {
 export class ActorHost {
   private readonly system = start();
   private readonly factories = new Map<string, Factory<unknown>>();
+  private readonly passivation = new Map<string, number>();
   private readonly entries = new Map<string, Map<string, Entry>>();
   private readonly sweep: NodeJS.Timeout;
   private passivatedTotal = 0;
@@ -57,8 +63,9 @@ export class ActorHost {
     this.sweep.unref();
   }
 
-  register<Msg>(kind: ActorKind<Msg>, factory: Factory<Msg>): void {
+  register<Msg>(kind: ActorKind<Msg>, factory: Factory<Msg>, options: KindOptions = {}): void {
     this.factories.set(kind.name, factory as Factory<unknown>);
+    this.passivation.set(kind.name, options.passivateAfterMs ?? this.options.passivateAfterMs);
     this.entries.set(kind.name, new Map());
   }
 
@@ -124,8 +131,8 @@ export class ActorHost {
   /** Stops actors idle for longer than the passivation period with nothing queued and nothing in flight. */
   passivateIdle(now = Date.now()): number {
     let stopped = 0;
-    const cutoff = now - this.options.passivateAfterMs;
     for (const [kindName, byKey] of this.entries) {
+      const cutoff = now - (this.passivation.get(kindName) ?? this.options.passivateAfterMs);
       for (const [key, entry] of byKey) {
         if (entry.lastUsed <= cutoff && entry.queued === 0 && !entry.actor.isBusy()) {
           this.drop(kindName, key, entry);

@@ -37,10 +37,15 @@ export class ShardRuntime {
   constructor(private readonly options: ShardRuntimeOptions) {
     const { storage, logger } = options;
     this.host = new ActorHost({ passivateAfterMs: options.passivateAfterMs, logger });
-    this.host.register(IDENTITY, (key) => {
-      const { tenant, id } = parseActorKey(key);
-      return new IdentityActor(id, storage.forTenant(tenant));
-    });
+    this.host.register(
+      IDENTITY,
+      (key) => {
+        const { tenant, id } = parseActorKey(key);
+        return new IdentityActor(id, storage.forTenant(tenant));
+        // The gateway caches resolved identities, so an identity actor is cold soon after a customer's first message.
+      },
+      { passivateAfterMs: Math.min(options.passivateAfterMs, 10_000) },
+    );
     this.host.register(CUSTOMER, (key) => {
       const { tenant, id } = parseActorKey<CustomerId>(key);
       return new CustomerActor(id, {
