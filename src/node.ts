@@ -59,6 +59,8 @@ export class OmniNode {
     this.pool = pool;
     await pool.start();
     this.gatewayInstance = new ActorGateway(pool, logger.child({ module: 'gateway' }));
+    const gateway = this.gatewayInstance;
+    this.metrics.observeShards(() => gateway.stats());
 
     const server = new HttpServer({
       host: config.host,

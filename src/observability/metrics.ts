@@ -1,5 +1,6 @@
 // Prometheus metrics for the main thread (prom-client), served at GET /metrics.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ShardStats } from '../actors/index.js';
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -36,5 +37,34 @@ export class NodeMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'omnicx_' });
+  }
+
+  /** Registers gauges read from the shards at scrape time (actors in memory, heap per shard). */
+  observeShards(read: () => Promise<ShardStats[]>): void {
+    let latest: Promise<ShardStats[]> | undefined;
+    // Both gauges are collected in one scrape: share one round of requests to the shards.
+    const stats = () => (latest ??= read().finally(() => setImmediate(() => (latest = undefined))));
+    new Gauge({
+      name: 'omnicx_actors_in_memory',
+      help: 'Actors currently in memory (not passivated), by shard and kind',
+      labelNames: ['shard', 'kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of await stats().catch(() => [])) {
+          for (const [kind, count] of Object.entries(s.actors)) this.set({ shard: String(s.shard), kind }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: 'omnicx_shard_heap_used_bytes',
+      help: 'V8 heap used by each shard worker',
+      labelNames: ['shard'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of await stats().catch(() => [])) this.set({ shard: String(s.shard) }, s.heapUsed);
+      },
+    });
   }
 }

@@ -233,6 +233,8 @@ describe('single-tenant node (embedded default)', () => {
     expect(res.status).toBe(200);
     expect(text).toContain('omnicx_messages_ingested_total');
     expect(text).toContain('omnicx_http_request_duration_seconds_bucket');
+    expect(text).toMatch(/omnicx_actors_in_memory\{shard="[01]",kind="conversations"\} [1-9]/);
+    expect(text).toMatch(/omnicx_shard_heap_used_bytes\{shard="1"\} \d+/);
   });
 });
 
