@@ -52,7 +52,11 @@ async function heapPerConversation(count: number) {
     logger,
   });
   const gateway = new ActorGateway(shards, logger);
-  await gateway.ingest(DEFAULT_TENANT, { channel: 'sms', from: '+15550000000', text: 'warm-up' });
+  await gateway.ingest(DEFAULT_TENANT, {
+    channel: 'sms',
+    from: '+15550000000',
+    content: { type: 'text', text: 'warm-up' },
+  });
   const baseline = heap();
   let next = 0;
   let done = 0;
@@ -63,7 +67,7 @@ async function heapPerConversation(count: number) {
         await gateway.ingest(DEFAULT_TENANT, {
           channel: 'whatsapp',
           from: `+1444${String(i).padStart(7, '0')}`,
-          text: `hello ${i}`,
+          content: { type: 'text', text: `hello ${i}` },
         });
         if (++done % 5000 === 0 || done === count) progress('creating conversations', done, count);
       }

@@ -108,7 +108,7 @@ export class ConversationActor implements Actor<ConversationMsg> {
         address: draft.from,
         ...(draft.name === undefined ? {} : { name: draft.name }),
       },
-      content: { type: 'text', text: draft.text },
+      content: draft.content,
       ...(draft.providerMessageId === undefined ? {} : { providerMessageId: draft.providerMessageId }),
       timestamp: draft.timestamp ?? now,
       receivedAt: now,

@@ -8,6 +8,7 @@ import type {
   CustomerProfile,
   Identity,
   JsonObject,
+  MessageContent,
   MessageId,
   TenantId,
   WireError,
@@ -23,7 +24,7 @@ export interface InboundDraft {
   channel: ChannelType;
   /** The sender address as the channel gave it. */
   from: string;
-  text: string;
+  content: MessageContent;
   providerMessageId?: string;
   /** Customer's send time, epoch ms; defaults to receipt time. */
   timestamp?: number;

@@ -62,7 +62,7 @@ export function parseMessageRequest(body: Buffer): InboundDraft {
   return {
     channel: m.channel,
     from: m.from,
-    text: m.text,
+    content: { type: 'text', text: m.text },
     ...(m.providerMessageId === undefined ? {} : { providerMessageId: m.providerMessageId }),
     ...(timestamp === undefined ? {} : { timestamp }),
     ...(m.name === undefined ? {} : { name: m.name }),

@@ -47,7 +47,7 @@ describe('conversation and customer actors', () => {
           const introduction: InboundDraft = {
             channel: 'api',
             from: `crm-${user}`,
-            text: 'hello',
+            content: { type: 'text', text: 'hello' },
             phone: `+${digits}`,
             email,
           };
@@ -56,11 +56,12 @@ describe('conversation and customer actors', () => {
             plan.map(async ([channel, variant], i): Promise<InboundDraft> => {
               if (channel === 'email') {
                 const spelled = fc.sample(caseOf(email), { numRuns: 1, seed: variant })[0] as string;
-                return { channel, from: spelled, text: `mail ${i}` };
+                return { channel, from: spelled, content: { type: 'text', text: `mail ${i}` } };
               }
-              if (channel === 'webchat') return { channel, from: `visitor-${user}`, text: `chat ${i}`, email };
+              if (channel === 'webchat')
+                return { channel, from: `visitor-${user}`, content: { type: 'text', text: `chat ${i}` }, email };
               const spelled = fc.sample(phoneSpelling(digits), { numRuns: 1, seed: variant })[0] as string;
-              return { channel, from: spelled, text: `msg ${i}` };
+              return { channel, from: spelled, content: { type: 'text', text: `msg ${i}` } };
             }),
           );
           const results = concurrent
@@ -93,7 +94,7 @@ describe('conversation and customer actors', () => {
             node.gateway.ingest(tenant, {
               channel: channels[i % 3] as ChannelType,
               from: `+${digits}`,
-              text: `first ${i}`,
+              content: { type: 'text', text: `first ${i}` },
             }),
           ),
         );
@@ -121,9 +122,13 @@ describe('conversation and customer actors', () => {
           const byPhone = await node.gateway.ingest(tenant, {
             channel: 'whatsapp',
             from: `+${digits}`,
-            text: 'on whatsapp',
+            content: { type: 'text', text: 'on whatsapp' },
           });
-          const byMail = await node.gateway.ingest(tenant, { channel: 'email', from: email, text: 'by mail' });
+          const byMail = await node.gateway.ingest(tenant, {
+            channel: 'email',
+            from: email,
+            content: { type: 'text', text: 'by mail' },
+          });
           expect(byPhone.customerId).not.toBe(byMail.customerId);
           if (how === 'link') {
             await node.gateway.linkIdentities(tenant, byMail.customerId, [{ kind: 'phone', value: `+${digits}` }]);
@@ -135,7 +140,7 @@ describe('conversation and customer actors', () => {
                 node.gateway.ingest(tenant, {
                   channel: 'webchat',
                   from: `visitor-${user}-${i}`,
-                  text: 'both',
+                  content: { type: 'text', text: 'both' },
                   email,
                   phone: `+${digits}`,
                 }),
@@ -144,8 +149,12 @@ describe('conversation and customer actors', () => {
           }
           const survivor = byPhone.customerId < byMail.customerId ? byPhone.customerId : byMail.customerId;
           const after = await Promise.all([
-            node.gateway.ingest(tenant, { channel: 'sms', from: digits, text: 'sms after' }),
-            node.gateway.ingest(tenant, { channel: 'email', from: email.toUpperCase(), text: 'mail after' }),
+            node.gateway.ingest(tenant, { channel: 'sms', from: digits, content: { type: 'text', text: 'sms after' } }),
+            node.gateway.ingest(tenant, {
+              channel: 'email',
+              from: email.toUpperCase(),
+              content: { type: 'text', text: 'mail after' },
+            }),
           ]);
           expect(after.map((r) => r.customerId)).toEqual([survivor, survivor]);
           expect(after[0]!.conversationId).toBe(after[1]!.conversationId);
@@ -205,7 +214,7 @@ describe('conversation and customer actors', () => {
             const draft: InboundDraft = {
               channel: 'sms',
               from: '+15550001111',
-              text: `m${index}`,
+              content: { type: 'text', text: `m${index}` },
               ...(m.hasTimestamp ? { timestamp: base + m.offset } : {}),
             };
             const after = acknowledgedBefore;
@@ -219,7 +228,13 @@ describe('conversation and customer actors', () => {
           await Promise.all(burst);
           const conversation = await node.gateway.getConversation(
             tenant,
-            (await node.gateway.ingest(tenant, { channel: 'sms', from: '+15550001111', text: 'end' })).conversationId,
+            (
+              await node.gateway.ingest(tenant, {
+                channel: 'sms',
+                from: '+15550001111',
+                content: { type: 'text', text: 'end' },
+              })
+            ).conversationId,
           );
           const stored = conversation.messages;
           // Every acknowledged message exactly once, listed in seq order 1..n, with the receipt clock never going back.

@@ -53,7 +53,7 @@ describe('customer profiles', () => {
             last = await node.gateway.ingest(tenant, {
               channel,
               from,
-              text: `hello ${i}`,
+              content: { type: 'text', text: `hello ${i}` },
               ...(name === undefined ? {} : { name: name.trim() }),
               ...(email === undefined ? {} : { email }),
             });
@@ -70,7 +70,11 @@ describe('customer profiles', () => {
           expect(after.conversationIds).toEqual([last!.conversationId]);
           expect(after.identities).toEqual(before.identities);
           // The actor reloaded from disk keeps working on the same profile and conversation.
-          const next = await node.gateway.ingest(tenant, { channel, from, text: 'after reload' });
+          const next = await node.gateway.ingest(tenant, {
+            channel,
+            from,
+            content: { type: 'text', text: 'after reload' },
+          });
           expect(next.customerId).toBe(last!.customerId);
           expect(next.seq).toBe(count + 1);
         },
@@ -99,7 +103,7 @@ describe('conversation archival', () => {
           const from = channel === 'whatsapp' || channel === 'sms' || channel === 'voice' ? '+4930123456' : 'user-1';
           const acks = [];
           for (let i = 0; i < count; i++)
-            acks.push(await node.gateway.ingest(tenant, { channel, from, text: `m${i}` }));
+            acks.push(await node.gateway.ingest(tenant, { channel, from, content: { type: 'text', text: `m${i}` } }));
           const conversationId = acks[0]!.conversationId as ConversationId;
           // Back-to-back messages share one conversation.
           expect(new Set(acks.map((a) => a.conversationId)).size).toBe(1);
@@ -115,7 +119,11 @@ describe('conversation archival', () => {
             acks.map((_, i) => ({ type: 'text', text: `m${i}` })),
           );
           // The customer's next message opens a new conversation; the archived one stays retrievable.
-          const next = await node.gateway.ingest(tenant, { channel, from, text: 'back again' });
+          const next = await node.gateway.ingest(tenant, {
+            channel,
+            from,
+            content: { type: 'text', text: 'back again' },
+          });
           expect(next.customerId).toBe(acks[0]!.customerId);
           expect(next.conversationId).not.toBe(conversationId);
           expect(next.seq).toBe(1);
