@@ -11,6 +11,76 @@ const tenantSchema = z.object({
   apiKeys: z.array(z.string().min(16, 'API keys must be at least 16 characters')).min(1),
 });
 
+const optionalSecret = z.string().min(1).optional();
+
+const channelsSchema = z
+  .object({
+    whatsapp: z
+      .object({
+        appSecret: optionalSecret,
+        verifyToken: optionalSecret,
+        accessToken: optionalSecret,
+        phoneNumberId: optionalSecret,
+        apiBaseUrl: z.string().url(),
+        apiVersion: z.string().min(1),
+      })
+      .strict(),
+    meta: z
+      .object({
+        appSecret: optionalSecret,
+        verifyToken: optionalSecret,
+        pageAccessToken: optionalSecret,
+        apiBaseUrl: z.string().url(),
+        apiVersion: z.string().min(1),
+      })
+      .strict(),
+    twilio: z
+      .object({
+        accountSid: optionalSecret,
+        authToken: optionalSecret,
+        fromNumber: optionalSecret,
+        apiBaseUrl: z.string().url(),
+        voiceGreeting: z.string().min(1),
+        voiceLanguage: z.string().min(2),
+      })
+      .strict(),
+    telegram: z
+      .object({ secretToken: optionalSecret, botToken: optionalSecret, apiBaseUrl: z.string().url() })
+      .strict(),
+    email: z
+      .object({
+        /** SMTP ingress port; 0 picks a free port; null disables the ingress. @default 2525 */
+        ingressPort: z.number().int().min(0).max(65535).nullable(),
+        ingressHost: z.string().min(1),
+        /** Outbound SMTP relay. */
+        smtpHost: optionalSecret,
+        smtpPort: z.number().int().min(1).max(65535),
+        smtpSecure: z.boolean(),
+        smtpUser: optionalSecret,
+        smtpPass: optionalSecret,
+        from: z.string().min(3),
+        /** Domain of the Message-IDs we generate. */
+        messageIdDomain: z.string().min(1),
+      })
+      .strict(),
+  })
+  .strict();
+
+const outboxSchema = z
+  .object({
+    /** Attempts before a delivery is marked failed. @default 8 */
+    maxAttempts: z.number().int().min(1).max(100),
+    /** First retry delay; doubles each attempt, with full jitter. @default 1000 */
+    baseDelayMs: z.number().int().min(1),
+    /** Cap on the retry delay. @default 300000 */
+    maxDelayMs: z.number().int().min(1),
+    /** Timeout of one provider call. @default 10000 */
+    requestTimeoutMs: z.number().int().min(100),
+    /** Deliveries in flight at once. @default 64 */
+    concurrency: z.number().int().min(1).max(10_000),
+  })
+  .strict();
+
 export const configSchema = z.object({
   /** Interface to listen on. @default 127.0.0.1 */
   host: z.string().min(1),
@@ -37,6 +107,12 @@ export const configSchema = z.object({
   faultInjection: z.boolean(),
   /** Tenants and their API keys. Empty: a single `default` tenant and no authentication (embedded default). */
   tenants: z.array(tenantSchema),
+  /** The public base URL providers call (Twilio signs it). @default http://HOST:PORT */
+  publicUrl: z.string().url().optional(),
+  /** Largest media file downloaded from a provider. @default 16 MiB */
+  mediaMaxBytes: z.number().int().min(1024),
+  channels: channelsSchema,
+  outbox: outboxSchema,
 });
 
 export type OmniConfig = z.infer<typeof configSchema>;
@@ -54,10 +130,30 @@ export function defaultConfig(): OmniConfig {
     archiveAfterMs: 24 * 60 * 60 * 1000,
     faultInjection: false,
     tenants: [],
+    mediaMaxBytes: 16 * 1024 * 1024,
+    channels: {
+      whatsapp: { apiBaseUrl: 'https://graph.facebook.com', apiVersion: 'v21.0' },
+      meta: { apiBaseUrl: 'https://graph.facebook.com', apiVersion: 'v21.0' },
+      twilio: {
+        apiBaseUrl: 'https://api.twilio.com',
+        voiceGreeting: 'Hello, how can we help you today?',
+        voiceLanguage: 'en-US',
+      },
+      telegram: { apiBaseUrl: 'https://api.telegram.org' },
+      email: {
+        ingressPort: 2525,
+        ingressHost: '127.0.0.1',
+        smtpPort: 587,
+        smtpSecure: false,
+        from: 'OmniCX Support <support@omnicx.local>',
+        messageIdDomain: 'omnicx.local',
+      },
+    },
+    outbox: { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 300_000, requestTimeoutMs: 10_000, concurrency: 64 },
   };
 }
 
-/** Environment variables and the option each one sets. */
+/** Environment variables and the option (dotted path) each one sets. */
 export const ENV_OVERRIDES = {
   HOST: 'host',
   PORT: 'port',
@@ -69,20 +165,81 @@ export const ENV_OVERRIDES = {
   PASSIVATE_AFTER_MS: 'passivateAfterMs',
   ARCHIVE_AFTER_MS: 'archiveAfterMs',
   OMNICX_FAULT_INJECTION: 'faultInjection',
-} as const satisfies Record<string, keyof OmniConfig>;
+  PUBLIC_URL: 'publicUrl',
+  MEDIA_MAX_BYTES: 'mediaMaxBytes',
+  WHATSAPP_APP_SECRET: 'channels.whatsapp.appSecret',
+  WHATSAPP_VERIFY_TOKEN: 'channels.whatsapp.verifyToken',
+  WHATSAPP_ACCESS_TOKEN: 'channels.whatsapp.accessToken',
+  WHATSAPP_PHONE_NUMBER_ID: 'channels.whatsapp.phoneNumberId',
+  WHATSAPP_API_BASE_URL: 'channels.whatsapp.apiBaseUrl',
+  META_APP_SECRET: 'channels.meta.appSecret',
+  META_VERIFY_TOKEN: 'channels.meta.verifyToken',
+  META_PAGE_ACCESS_TOKEN: 'channels.meta.pageAccessToken',
+  META_API_BASE_URL: 'channels.meta.apiBaseUrl',
+  TWILIO_ACCOUNT_SID: 'channels.twilio.accountSid',
+  TWILIO_AUTH_TOKEN: 'channels.twilio.authToken',
+  TWILIO_FROM_NUMBER: 'channels.twilio.fromNumber',
+  TWILIO_API_BASE_URL: 'channels.twilio.apiBaseUrl',
+  TELEGRAM_SECRET_TOKEN: 'channels.telegram.secretToken',
+  TELEGRAM_BOT_TOKEN: 'channels.telegram.botToken',
+  TELEGRAM_API_BASE_URL: 'channels.telegram.apiBaseUrl',
+  SMTP_PORT: 'channels.email.ingressPort',
+  SMTP_HOST: 'channels.email.ingressHost',
+  SMTP_OUT_HOST: 'channels.email.smtpHost',
+  SMTP_OUT_PORT: 'channels.email.smtpPort',
+  SMTP_OUT_SECURE: 'channels.email.smtpSecure',
+  SMTP_OUT_USER: 'channels.email.smtpUser',
+  SMTP_OUT_PASS: 'channels.email.smtpPass',
+  EMAIL_FROM: 'channels.email.from',
+  OUTBOX_MAX_ATTEMPTS: 'outbox.maxAttempts',
+  OUTBOX_BASE_DELAY_MS: 'outbox.baseDelayMs',
+  OUTBOX_MAX_DELAY_MS: 'outbox.maxDelayMs',
+} as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const NUMERIC = new Set<keyof OmniConfig>([
+const NUMERIC = new Set<string>([
   'port',
   'shards',
   'maxBodyBytes',
   'requestTimeoutMs',
   'passivateAfterMs',
   'archiveAfterMs',
+  'mediaMaxBytes',
+  'channels.email.ingressPort',
+  'channels.email.smtpPort',
+  'outbox.maxAttempts',
+  'outbox.baseDelayMs',
+  'outbox.maxDelayMs',
 ]);
+const BOOLEAN = new Set<string>(['faultInjection', 'channels.email.smtpSecure']);
+
+/** Sets a dotted path in a plain object tree, copying objects on the way so defaults are never mutated. */
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    node[part] = typeof next === 'object' && next !== null ? { ...(next as Record<string, unknown>) } : {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deep merge of plain objects (arrays and scalars replace), so a file can set one nested option. */
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isPlainObject(value) && isPlainObject(current) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
 
 /**
  * Loads the configuration: defaults ← file (`configPath`, else `OMNICX_CONFIG`, else ./omnicx.config.json if present)
@@ -101,17 +258,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new ConfigError(`config file ${file} must hold a JSON object`);
     }
-    Object.assign(merged, parsed);
+    Object.assign(merged, deepMerge(merged, parsed as Record<string, unknown>));
   }
   for (const [variable, option] of Object.entries(ENV_OVERRIDES)) {
     const raw = env[variable];
     if (raw === undefined || raw === '') continue;
-    if (option === 'faultInjection') merged[option] = raw === '1' || raw.toLowerCase() === 'true';
+    if (BOOLEAN.has(option)) setPath(merged, option, raw === '1' || raw.toLowerCase() === 'true');
     else if (NUMERIC.has(option)) {
       const value = Number(raw);
       if (!Number.isFinite(value)) throw new ConfigError(`${variable}=${raw} is not a number`);
-      merged[option] = value;
-    } else merged[option] = raw;
+      setPath(merged, option, value);
+    } else setPath(merged, option, raw);
   }
   const result = configSchema.strict().safeParse(merged);
   if (!result.success) {

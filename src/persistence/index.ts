@@ -4,3 +4,4 @@ export { TenantStore, type ProviderMessageRef } from './tenant-store.js';
 export { ArchiveDueIndex, type DueEntry } from './archive-due-index.js';
 export { FORMAT_VERSION, IncompatibleDataDirError } from './format-version.js';
 export { DATABASES, keys } from './key-layout.js';
+export { OutboxStore, type OutboxRecord, type OutboxState, type OutboxAttemptError } from './outbox-store.js';

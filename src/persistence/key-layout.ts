@@ -12,8 +12,12 @@
 // | provider-ids    | [tenant, channel, providerMessageId]       | ProviderMessageRef (dedup index)        |
 // | archive-due     | [dueAt, tenant, conversationId]            | CustomerId (archival timer index)       |
 // | archive         | [tenant, archivedAt, conversationId]       | CustomerId (archived conversations)     |
+// | outbox          | [tenant, outboxId]                         | OutboxRecord                            |
+// | outbox-due      | [nextAttemptAt, tenant, outboxId]          | null (delivery timer index)             |
+// | deliveries      | [tenant, channel, providerMessageId]       | DeliveryRecord (provider status reports)|
+// | media           | [sha256]                                   | MediaRecord (content-addressed files)   |
 //
-// `archive-due` is the only database not led by the tenant: it is a node-wide timer wheel ordered by due time, read by
+// `archive-due` and `outbox-due` are node-wide timer wheels ordered by due time (not led by the tenant): it is a node-wide timer wheel ordered by due time, read by
 // the shards' archival sweepers; each entry still names its tenant, and the actor it wakes is tenant-scoped.
 import type { ChannelType, ConversationId, CustomerId, TenantId } from '../domain/index.js';
 
@@ -26,6 +30,10 @@ export const DATABASES = [
   'provider-ids',
   'archive-due',
   'archive',
+  'outbox',
+  'outbox-due',
+  'deliveries',
+  'media',
 ] as const;
 export type DatabaseName = (typeof DATABASES)[number];
 

@@ -15,6 +15,7 @@ import {
 import { TenantStore } from './tenant-store.js';
 import { lmdbFileProblem } from './lmdb-file-check.js';
 import { ArchiveDueIndex } from './archive-due-index.js';
+import { OutboxStore } from './outbox-store.js';
 import type { TenantId } from '../domain/index.js';
 
 export const ENV_FILE = 'omnicx.mdb';
@@ -31,6 +32,7 @@ export interface StorageOptions {
 export class Storage {
   private readonly tenantStores = new Map<TenantId, TenantStore>();
   readonly archiveDue: ArchiveDueIndex;
+  readonly outbox: OutboxStore;
 
   private constructor(
     readonly dataDir: string,
@@ -38,6 +40,7 @@ export class Storage {
     readonly dbs: Databases,
   ) {
     this.archiveDue = new ArchiveDueIndex(dbs['archive-due']);
+    this.outbox = new OutboxStore(dbs.outbox, dbs['outbox-due']);
   }
 
   static open(dataDir: string, options: StorageOptions): Storage {
