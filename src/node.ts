@@ -5,7 +5,14 @@ import { ActorGateway, ShardPool } from './actors/index.js';
 import type { OmniConfig } from './config/index.js';
 import { createLogger, NodeMetrics, type Logger } from './observability/index.js';
 import { Storage } from './persistence/index.js';
-import { HttpServer, TenantResolver } from './transport/index.js';
+import type { ChannelType } from './domain/index.js';
+import {
+  buildOutboundAdapters,
+  DeliveryEngine,
+  HttpServer,
+  TenantResolver,
+  type OutboundAdapter,
+} from './transport/index.js';
 
 export class OmniNode {
   readonly logger: Logger;
@@ -14,10 +21,14 @@ export class OmniNode {
   private server: HttpServer | undefined;
   private gatewayInstance: ActorGateway | undefined;
   private stopping: Promise<void> | undefined;
+  private storage: Storage | undefined;
+  private engine: DeliveryEngine | undefined;
 
   constructor(
     readonly config: OmniConfig,
     logger?: Logger,
+    /** Outbound adapters by channel; default: built from the configuration. Tests inject their own. */
+    private readonly outboundAdapters?: Partial<Record<ChannelType, OutboundAdapter>>,
   ) {
     this.logger = logger ?? createLogger(config.logLevel, { thread: 'main' });
   }
@@ -36,8 +47,10 @@ export class OmniNode {
     const { config, logger } = this;
     const started = Date.now();
     const dataDir = path.resolve(config.dataDir);
-    // Creates the directory and format marker on first start; refuses an incompatible directory (throws).
-    Storage.open(dataDir, { create: true }).close();
+    // Creates the directory and format marker on first start; refuses an incompatible directory (throws). The main
+    // thread keeps the environment open for the outbox, whose delivery engine (network I/O) runs here.
+    const storage = Storage.open(dataDir, { create: true });
+    this.storage = storage;
 
     const tenants = new TenantResolver(config.tenants);
     const pool = new ShardPool({
@@ -62,6 +75,16 @@ export class OmniNode {
     const gateway = this.gatewayInstance;
     this.metrics.observeShards(() => gateway.stats());
 
+    const engine = new DeliveryEngine({
+      store: storage.outbox,
+      adapters: this.outboundAdapters ?? buildOutboundAdapters(config),
+      policy: config.outbox,
+      concurrency: config.outbox.concurrency,
+      logger: logger.child({ module: 'delivery' }),
+    });
+    this.engine = engine;
+    engine.start();
+
     const server = new HttpServer({
       host: config.host,
       port: config.port,
@@ -72,6 +95,8 @@ export class OmniNode {
       metrics: this.metrics,
       logger: logger.child({ module: 'http' }),
       faultInjection: config.faultInjection,
+      outbox: storage.outbox,
+      onReplyQueued: () => engine.kick(),
     });
     this.server = server;
     const port = await server.listen();
@@ -93,7 +118,10 @@ export class OmniNode {
     this.stopping ??= (async () => {
       this.logger.info('stopping');
       await this.server?.drain(10_000);
+      await this.engine?.stop();
       await this.pool?.close();
+      await this.storage?.flushed();
+      this.storage?.close();
       this.logger.info('stopped');
     })();
     return this.stopping;

@@ -17,7 +17,7 @@ import {
   type Identity,
   type TenantId,
 } from '../domain/index.js';
-import type { InboundDraft, IngestResult, MergeHandOver, ShardStats } from './protocol.js';
+import type { InboundDraft, IngestResult, MergeHandOver, ReplyRequest, ReplyResult, ShardStats } from './protocol.js';
 import { IdentityCache } from './identity-cache.js';
 import type { ShardTransport } from './shard-transport.js';
 
@@ -220,6 +220,19 @@ export class ActorGateway {
         ),
     );
     return this.absorb(tenant, survivor, identities);
+  }
+
+  /** Stores a reply in a conversation and queues it for delivery; resolves once both are durable. */
+  async reply(tenant: TenantId, conversationId: ConversationId, reply: ReplyRequest): Promise<ReplyResult> {
+    const conversation = await this.getConversation(tenant, conversationId);
+    // Conversation actors live on their customer's shard.
+    return this.pool.request(this.pool.shardFor(tenant, conversation.customerId), {
+      type: 'conversation.reply',
+      tenant,
+      conversationId,
+      customerId: conversation.customerId,
+      reply,
+    });
   }
 
   getConversation(tenant: TenantId, conversationId: ConversationId): Promise<ConversationWithMessages> {

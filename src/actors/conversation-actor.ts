@@ -3,17 +3,22 @@
 // once that commit is durable. Commits are pipelined: the mailbox keeps moving while earlier writes flush.
 import {
   newMessageId,
+  newOutboxId,
   OmniError,
   type ChannelType,
   type Conversation,
   type ConversationId,
   type CustomerId,
+  type JsonObject,
+  type LastInbound,
+  type MessageContent,
   type MessageId,
+  type OutboundContent,
   type UnifiedMessage,
 } from '../domain/index.js';
-import type { TenantStore } from '../persistence/index.js';
+import type { OutboxRecord, TenantStore } from '../persistence/index.js';
 import type { Actor } from './actor-host.js';
-import type { InboundDraft } from './protocol.js';
+import type { InboundDraft, ReplyRequest, ReplyResult } from './protocol.js';
 import type { Reply } from './reply.js';
 
 export type ConversationMsg =
@@ -26,6 +31,7 @@ export type ConversationMsg =
     } & Reply<{ messageId: MessageId; seq: number }>)
   /** From the actor's own timer, or from the shard's sweeper with the due entry that woke it. */
   | { type: 'archiveCheck'; dueAt?: number }
+  | ({ type: 'reply'; reply: ReplyRequest } & Reply<ReplyResult>)
   | ({ type: 'archive'; reason: 'inactive' | 'customer-merged' } & Reply<boolean>);
 
 export interface ConversationActorDeps {
@@ -72,6 +78,8 @@ export class ConversationActor implements Actor<ConversationMsg> {
         return this.archiveCheck(msg.dueAt);
       case 'archive':
         return this.archive(msg);
+      case 'reply':
+        return this.reply(msg);
     }
   }
 
@@ -119,6 +127,7 @@ export class ConversationActor implements Actor<ConversationMsg> {
       lastSeq: seq,
       lastActivityAt: now,
       channels: addChannel(conversation.channels, draft.channel),
+      lastInbound: { ...conversation.lastInbound, [draft.channel]: lastInboundOf(draft, now) },
     };
     this.conversation = next;
     this.inflight++;
@@ -136,6 +145,96 @@ export class ConversationActor implements Actor<ConversationMsg> {
         this.inflight--;
         this.broken = true;
         msg.reject(new OmniError('STORAGE_FAILURE', `message not committed: ${String(error)}`));
+      },
+    );
+  }
+
+  /** Stores a reply as the next message and queues its delivery in the outbox, in one commit. */
+  private reply(msg: Extract<ConversationMsg, { type: 'reply' }>): void {
+    const conversation = this.conversation;
+    if (conversation === undefined) {
+      msg.reject(new OmniError('CONVERSATION_NOT_FOUND', `conversation ${this.id} not found`));
+      return;
+    }
+    if (conversation.status !== 'active') {
+      msg.reject(
+        new OmniError(
+          'CONVERSATION_ARCHIVED',
+          `conversation ${this.id} is archived; the customer's next message opens a new one`,
+        ),
+      );
+      return;
+    }
+    const { reply } = msg;
+    const channel = reply.channel ?? latestChannel(conversation);
+    const last = channel === undefined ? undefined : conversation.lastInbound?.[channel];
+    if (channel === undefined || last === undefined) {
+      msg.reject(
+        new OmniError(
+          'VALIDATION_FAILED',
+          `the customer has not written on ${reply.channel ?? 'any channel'} in this conversation`,
+        ),
+      );
+      return;
+    }
+    const now = Math.max(Date.now(), conversation.lastActivityAt);
+    const seq = conversation.lastSeq + 1;
+    const outboxId = newOutboxId();
+    const message: UnifiedMessage = {
+      id: newMessageId(),
+      tenantId: this.deps.store.tenant,
+      conversationId: this.id,
+      customerId: conversation.customerId,
+      seq,
+      channel,
+      direction: 'outbound',
+      sender: reply.sender,
+      content: storedContent(reply.content),
+      timestamp: now,
+      receivedAt: now,
+      metadata: { ...(reply.metadata ?? {}), outboxId },
+    };
+    const to = last.replyTo ?? last.address;
+    const context: JsonObject = { lastCustomerMessageAt: last.at };
+    if (last.email !== undefined) {
+      context.email = {
+        ...(last.email.subject === undefined ? {} : { subject: last.email.subject }),
+        ...(last.email.messageId === undefined ? {} : { inReplyTo: last.email.messageId }),
+        references: [
+          ...(last.email.references ?? []),
+          ...(last.email.messageId === undefined ? [] : [last.email.messageId]),
+        ],
+      };
+    }
+    const outbox: OutboxRecord = {
+      id: outboxId,
+      tenant: this.deps.store.tenant,
+      conversationId: this.id,
+      seq,
+      channel,
+      to,
+      content: reply.content as unknown as JsonObject,
+      context,
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+      errors: [],
+      providerMessageIds: [],
+    };
+    const next: StoredConversation = { ...conversation, lastSeq: seq, lastActivityAt: now };
+    this.conversation = next;
+    this.inflight++;
+    this.deps.store.appendOutbound(next, message, outbox).then(
+      () => {
+        this.inflight--;
+        msg.resolve({ conversationId: this.id, messageId: message.id, seq, outboxId, channel, to });
+      },
+      (error: unknown) => {
+        this.inflight--;
+        this.broken = true;
+        msg.reject(new OmniError('STORAGE_FAILURE', `reply not committed: ${String(error)}`));
       },
     );
   }
@@ -212,6 +311,51 @@ export class ConversationActor implements Actor<ConversationMsg> {
           msg.reject(error);
         },
       );
+  }
+}
+
+/** Where and how to answer the customer on the channel of this draft. */
+function lastInboundOf(draft: InboundDraft, at: number): LastInbound {
+  const meta = draft.metadata ?? {};
+  // Telegram answers go to the chat, a live voice call is answered through its CallSid.
+  const replyTo =
+    typeof meta.chatId === 'string' || typeof meta.chatId === 'number'
+      ? String(meta.chatId)
+      : typeof meta.callSid === 'string'
+        ? meta.callSid
+        : undefined;
+  const email = meta.email as LastInbound['email'] | undefined;
+  return {
+    at,
+    address: draft.from,
+    ...(replyTo === undefined ? {} : { replyTo }),
+    ...(draft.providerMessageId === undefined ? {} : { providerMessageId: draft.providerMessageId }),
+    ...(email === undefined || typeof email !== 'object' ? {} : { email }),
+  };
+}
+
+/** The channel the customer wrote on most recently. */
+function latestChannel(conversation: Conversation): ChannelType | undefined {
+  let best: [ChannelType, number] | undefined;
+  for (const [channel, last] of Object.entries(conversation.lastInbound ?? {})) {
+    if (last !== undefined && (best === undefined || last.at > best[1])) best = [channel as ChannelType, last.at];
+  }
+  return best?.[0];
+}
+
+/** How a reply is kept in the timeline. */
+function storedContent(content: OutboundContent): MessageContent {
+  switch (content.type) {
+    case 'text':
+      return { type: 'text', text: content.text };
+    case 'template':
+      return { type: 'template', name: content.name, language: content.language, parameters: content.parameters };
+    case 'media':
+      return {
+        type: 'media',
+        mediaKind: content.mediaKind,
+        ...(content.caption === undefined ? {} : { caption: content.caption }),
+      };
   }
 }
 

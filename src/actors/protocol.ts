@@ -9,6 +9,8 @@ import type {
   Identity,
   JsonObject,
   MessageContent,
+  MessageSender,
+  OutboundContent,
   MessageId,
   TenantId,
   WireError,
@@ -41,6 +43,24 @@ export interface IngestResult {
   seq: number;
   /** True when the provider message id was already stored: the original ids are returned, nothing new stored. */
   duplicate: boolean;
+}
+
+/** A reply to send into a conversation (agent desk, bot, integrator). */
+export interface ReplyRequest {
+  content: OutboundContent;
+  /** Channel to answer on; default: the channel of the customer's latest message. */
+  channel?: ChannelType;
+  sender: MessageSender;
+  metadata?: JsonObject;
+}
+
+export interface ReplyResult {
+  conversationId: ConversationId;
+  messageId: MessageId;
+  seq: number;
+  outboxId: string;
+  channel: ChannelType;
+  to: string;
 }
 
 /** What a merged customer hands to the customer it was merged into. */
@@ -93,6 +113,11 @@ export interface ShardRequestMap {
   'customer.absorb': {
     req: { tenant: TenantId; customerId: CustomerId; identities: Identity[]; merged?: MergeHandOver };
     res: { kind: 'ok'; profile: CustomerProfile } | { kind: 'redirect'; customerId: CustomerId };
+  };
+  /** Stores a reply in the conversation and queues it for delivery, atomically. */
+  'conversation.reply': {
+    req: { tenant: TenantId; conversationId: ConversationId; customerId: CustomerId; reply: ReplyRequest };
+    res: ReplyResult;
   };
   'read.conversation': {
     req: { tenant: TenantId; conversationId: ConversationId };

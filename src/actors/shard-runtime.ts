@@ -127,6 +127,14 @@ export class ShardRuntime {
             ...reply,
           }),
         );
+      case 'conversation.reply':
+        return ask((reply) =>
+          host.tell(CONVERSATION, actorKey(request.tenant, request.conversationId), {
+            type: 'reply',
+            reply: request.reply,
+            ...reply,
+          }),
+        );
       case 'read.conversation':
         return Promise.resolve(this.readConversation(request.tenant, request.conversationId));
       case 'read.customer':

@@ -20,6 +20,19 @@ export interface Conversation {
   archivedAt?: number;
   /** Why it was archived: inactivity timer, or closed because its customer was merged into another. */
   archiveReason?: 'inactive' | 'customer-merged';
+  /** The customer's latest message per channel: where and how a reply on that channel goes. */
+  lastInbound?: Partial<Record<ChannelType, LastInbound>>;
+}
+
+export interface LastInbound {
+  at: number;
+  /** The customer's address on the channel (phone, email, PSID, visitor id, Telegram user id). */
+  address: string;
+  /** Where replies go when it is not the address: a Telegram chat id, a Twilio CallSid for a live call. */
+  replyTo?: string;
+  providerMessageId?: string;
+  /** Email threading of the customer's latest mail. */
+  email?: { messageId?: string; references?: string[]; subject?: string };
 }
 
 export interface ConversationWithMessages extends Conversation {

@@ -7,7 +7,7 @@ export type ConversationId = string & { readonly __brand: 'ConversationId' };
 export type MessageId = string & { readonly __brand: 'MessageId' };
 export type AgentId = string & { readonly __brand: 'AgentId' };
 
-const ID_PATTERN = /^(cus|cnv|msg|agt)_[0-9a-z]{9}[0-9A-Za-z_-]{14}$/;
+const ID_PATTERN = /^(cus|cnv|msg|agt|out)_[0-9a-z]{9}[0-9A-Za-z_-]{14}$/;
 
 // Random bytes are drawn from the OS in blocks: one getrandom call per 409 ids instead of one per id.
 const pool = Buffer.alloc(4096);
@@ -31,6 +31,7 @@ function newId(prefix: string): string {
 export const newCustomerId = (): CustomerId => newId('cus') as CustomerId;
 export const newConversationId = (): ConversationId => newId('cnv') as ConversationId;
 export const newMessageId = (): MessageId => newId('msg') as MessageId;
+export const newOutboxId = (): string => newId('out');
 
 export function isCustomerId(s: string): s is CustomerId {
   return s.startsWith('cus_') && ID_PATTERN.test(s);

@@ -10,4 +10,5 @@ export * from './ids.js';
 export * from './intent.js';
 export * from './json.js';
 export * from './message.js';
+export * from './outbound.js';
 export * from './tenant.js';

@@ -9,7 +9,8 @@ export type MessageDirection = 'inbound' | 'outbound';
 
 export type MessageSender =
   | { kind: 'customer'; customerId: CustomerId; address: string; name?: string }
-  | { kind: 'agent'; agentId: AgentId }
+  | { kind: 'agent'; agentId: AgentId; name?: string }
+  | { kind: 'api'; name?: string }
   | { kind: 'bot' }
   | { kind: 'system' };
 
@@ -35,6 +36,8 @@ export type MessageContent =
   | { type: 'interactive'; replyId: string; title: string; description?: string }
   | { type: 'reaction'; emoji: string; targetProviderMessageId: string }
   | { type: 'voice_transcript'; text: string; confidence: number }
+  /** An approved WhatsApp template we sent (the only content allowed outside the 24-hour window). */
+  | { type: 'template'; name: string; language: string; parameters: string[] }
   | { type: 'unsupported'; providerType: string; raw: JsonValue };
 
 export interface UnifiedMessage {
@@ -70,6 +73,8 @@ export function messageText(content: MessageContent): string {
       return content.name ?? content.address ?? '';
     case 'reaction':
       return content.emoji;
+    case 'template':
+      return content.parameters.join(' ');
     case 'contacts':
     case 'unsupported':
       return '';

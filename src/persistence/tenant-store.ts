@@ -13,6 +13,7 @@ import type {
   UnifiedMessage,
 } from '../domain/index.js';
 import { keys } from './key-layout.js';
+import type { OutboxRecord } from './outbox-store.js';
 import type { Databases } from './storage.js';
 
 /** The dedup index entry: what a provider message id was stored as. */
@@ -102,6 +103,21 @@ export class TenantStore {
         };
         void dbs['provider-ids'].put(keys.providerId(t, message.channel, message.providerMessageId), ref);
       }
+    });
+  }
+
+  /**
+   * The outbound path: the reply message, the conversation head and the outbox record that will deliver it commit
+   * together, so a reply is never stored without being queued for delivery, nor queued without being stored.
+   */
+  appendOutbound(conversation: Conversation, message: UnifiedMessage, outbox: OutboxRecord): Promise<boolean> {
+    const t = this.tenant;
+    const dbs = this.db;
+    return dbs.messages.batch(() => {
+      void dbs.messages.put(keys.message(t, message.conversationId, message.seq), message);
+      void dbs.conversations.put(keys.conversation(t, conversation.id), conversation);
+      void dbs.outbox.put([t, outbox.id], outbox);
+      void dbs['outbox-due'].put([outbox.nextAttemptAt, t, outbox.id], null);
     });
   }
 

@@ -7,6 +7,8 @@
 //   GET  /v1/conversations/:id        a conversation with its messages, chronologically
 //   GET  /v1/customers/:id            a customer profile with linked identities
 //   POST /v1/customers/:id/identities link identities to a customer (merges customers that turn out to be one)
+//   POST /v1/conversations/:id/messages reply to the customer (stored, then delivered through the outbox)
+//   GET  /v1/outbox/:id               delivery state of a reply
 //   POST /v1/admin/shards/:n/crash    fault injection (only when enabled)
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
@@ -16,6 +18,8 @@ import type { NodeMetrics } from '../observability/index.js';
 import { readBody, sendError, sendJson, type ResponseState } from './http-io.js';
 import { parseLinkRequest } from './link-request.js';
 import { parseMessageRequest } from './message-request.js';
+import { parseReplyRequest } from './reply-request.js';
+import type { OutboxStore } from '../persistence/index.js';
 import type { TenantResolver } from './tenant-auth.js';
 import { loadNativeUws } from './uws-native.js';
 
@@ -31,6 +35,10 @@ export interface HttpServerOptions {
   metrics: NodeMetrics;
   logger: Logger;
   faultInjection: boolean;
+  /** The persistent outbox, for GET /v1/outbox/:id. */
+  outbox?: OutboxStore;
+  /** Called after a reply was queued (wakes the delivery engine). */
+  onReplyQueued?: () => void;
 }
 
 export class HttpServer {
@@ -111,16 +119,7 @@ export class HttpServer {
     });
 
     this.handle('POST', '/v1/messages', 'messages.post', async (res, req, state, tenant) => {
-      const contentType = req.getHeader('content-type');
-      const contentLength = req.getHeader('content-length');
-      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-        // Drain nothing: answering before reading the body is fine, uWS discards the rest.
-        throw new OmniError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          `content-type must be application/json, got "${contentType || '(none)'}"`,
-        );
-      }
-      const body = await readBody(res, contentLength, this.options.maxBodyBytes);
+      const body = await this.jsonBody(res, req);
       const draft = parseMessageRequest(body);
       const result = await this.options.gateway.ingest(tenant, draft);
       this.options.metrics.messagesIngested.inc({
@@ -163,18 +162,28 @@ export class HttpServer {
 
     this.handle('POST', '/v1/customers/:id/identities', 'customers.link', async (res, req, state, tenant) => {
       const id = req.getParameter(0) ?? '';
-      const contentType = req.getHeader('content-type');
-      const contentLength = req.getHeader('content-length');
-      if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-        throw new OmniError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          `content-type must be application/json, got "${contentType || '(none)'}"`,
-        );
-      }
-      const body = await readBody(res, contentLength, this.options.maxBodyBytes);
+      const body = await this.jsonBody(res, req);
       if (!isCustomerId(id)) throw new OmniError('CUSTOMER_NOT_FOUND', `customer ${id} not found`);
       const profile = await this.options.gateway.linkIdentities(tenant, id, parseLinkRequest(body));
       sendJson(res, state, 200, profile);
+      return 200;
+    });
+
+    this.handle('POST', '/v1/conversations/:id/messages', 'conversations.reply', async (res, req, state, tenant) => {
+      const id = req.getParameter(0) ?? '';
+      const body = await this.jsonBody(res, req);
+      if (!isConversationId(id)) throw new OmniError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
+      const result = await this.options.gateway.reply(tenant, id, parseReplyRequest(body));
+      this.options.onReplyQueued?.();
+      sendJson(res, state, 202, result);
+      return 202;
+    });
+
+    this.handle('GET', '/v1/outbox/:id', 'outbox.get', async (res, req, state, tenant) => {
+      const id = req.getParameter(0) ?? '';
+      const record = this.options.outbox?.get(tenant, id);
+      if (record === undefined) throw new OmniError('ROUTE_NOT_FOUND', `no outbound delivery ${id}`);
+      sendJson(res, state, 200, record);
       return 200;
     });
 
@@ -208,6 +217,22 @@ export class HttpServer {
         new OmniError('ROUTE_NOT_FOUND', `no route ${req.getMethod().toUpperCase()} ${req.getUrl()}`),
       ),
     );
+  }
+
+  /** Checks the content type and reads a JSON body; must be called synchronously at the start of a handler. */
+  private jsonBody(res: HttpResponse, req: HttpRequest): Promise<Buffer> {
+    const contentType = req.getHeader('content-type');
+    const contentLength = req.getHeader('content-length');
+    if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+      // Answering before reading the body is fine: uWS discards the rest.
+      return Promise.reject(
+        new OmniError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `content-type must be application/json, got "${contentType || '(none)'}"`,
+        ),
+      );
+    }
+    return readBody(res, contentLength, this.options.maxBodyBytes);
   }
 
   /** Registers a /v1 route: tenant from credentials, typed errors to the stable error shape, metrics, drain tracking. */

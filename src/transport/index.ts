@@ -2,3 +2,11 @@
 export { HttpServer, type HttpServerOptions } from './http-server.js';
 export { TenantResolver, type TenantCredentials } from './tenant-auth.js';
 export { parseMessageRequest, parseTimestamp } from './message-request.js';
+export { DeliveryEngine, type DeliveryEngineOptions } from './outbound/delivery-engine.js';
+export {
+  DeliveryError,
+  type OutboundAdapter,
+  type OutboundMessage,
+  type SendResult,
+} from './outbound/outbound-adapter.js';
+export { buildOutboundAdapters } from './outbound-wiring.js';

@@ -1,5 +1,6 @@
 // The JSON contract of POST /v1/customers/:id/identities: identities an integrator knows belong to this customer.
 import { z } from 'zod';
+import { parseJsonBody } from './json-body.js';
 import { CHANNEL_TYPES, normalizeEmail, normalizePhone, OmniError, type Identity } from '../domain/index.js';
 
 const identitySchema = z.discriminatedUnion('kind', [
@@ -13,12 +14,7 @@ const identitySchema = z.discriminatedUnion('kind', [
 const linkSchema = z.object({ identities: z.array(identitySchema).min(1).max(20) }).strict();
 
 export function parseLinkRequest(body: Buffer): Identity[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new OmniError('INVALID_JSON', `request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const json = parseJsonBody(body);
   const parsed = linkSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);

@@ -1,6 +1,7 @@
 // The JSON contract of POST /v1/messages, validated with zod. Unknown fields are refused (rather than silently
 // dropped), unknown channels get their own error code, timestamps accept epoch seconds, epoch ms or ISO 8601.
 import { z } from 'zod';
+import { parseJsonBody } from './json-body.js';
 import { CHANNEL_TYPES, isChannelType, OmniError, type JsonObject } from '../domain/index.js';
 import type { InboundDraft } from '../actors/index.js';
 
@@ -31,12 +32,7 @@ export function parseTimestamp(value: number | string): number | undefined {
 }
 
 export function parseMessageRequest(body: Buffer): InboundDraft {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new OmniError('INVALID_JSON', `request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const json = parseJsonBody(body);
   if (typeof json === 'object' && json !== null && 'channel' in json) {
     const channel = (json as { channel: unknown }).channel;
     if (typeof channel === 'string' && !isChannelType(channel)) {

@@ -2,19 +2,9 @@
 // it, with channel rules enforced (length limits and splitting, SMS segments, the WhatsApp 24-hour window, email
 // threading). Sending goes through injected clients (an HTTP fetch, an SMTP transport, a socket emitter) so the
 // delivery engine (outbox: retries, backoff, idempotency) and tests stay independent of the network.
-import type { ChannelType, ConversationId, JsonObject, TenantId } from '../../domain/index.js';
+import type { ChannelType, ConversationId, JsonObject, OutboundContent, TenantId } from '../../domain/index.js';
 
-export type OutboundContent =
-  | { type: 'text'; text: string }
-  /** WhatsApp template (the only thing allowed outside the 24-hour customer-service window). */
-  | { type: 'template'; name: string; language: string; parameters: string[] }
-  | {
-      type: 'media';
-      mediaKind: 'image' | 'audio' | 'video' | 'document';
-      url: string;
-      caption?: string;
-      fileName?: string;
-    };
+export type { OutboundContent };
 
 export interface OutboundMessage {
   /** Outbox id; also the idempotency key sent to providers that support one. */
