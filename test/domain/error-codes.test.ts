@@ -5,7 +5,7 @@ import { ERROR_CODES, OmniError } from '../../src/domain/index.js';
 
 const doc = readFileSync(path.join(__dirname, '..', '..', 'docs', 'api.md'), 'utf8');
 const table = doc.slice(doc.indexOf('<!-- error-codes:start -->'), doc.indexOf('<!-- error-codes:end -->'));
-const documented = new Map([...table.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]));
+const documented = new Map([...table.matchAll(/^\| `([A-Z_]+)`\s*\| (\d{3})\s*\|/gm)].map((m) => [m[1], Number(m[2])]));
 
 test('every error code is documented with its status, and nothing else is', () => {
   expect(Object.fromEntries(documented)).toEqual(ERROR_CODES);
