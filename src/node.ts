@@ -5,12 +5,16 @@ import { ActorGateway, ShardPool } from './actors/index.js';
 import type { OmniConfig } from './config/index.js';
 import { createLogger, NodeMetrics, type Logger } from './observability/index.js';
 import { Storage } from './persistence/index.js';
-import type { ChannelType } from './domain/index.js';
+import { Server as SocketIoServer } from 'socket.io';
+import type { ChannelType, ConversationId, TenantId } from './domain/index.js';
 import {
   buildOutboundAdapters,
+  buildWebhookAdapters,
   DeliveryEngine,
   HttpServer,
+  SmtpIngress,
   TenantResolver,
+  WebChat,
   type OutboundAdapter,
 } from './transport/index.js';
 
@@ -23,6 +27,9 @@ export class OmniNode {
   private stopping: Promise<void> | undefined;
   private storage: Storage | undefined;
   private engine: DeliveryEngine | undefined;
+  private smtp: SmtpIngress | undefined;
+  private io: SocketIoServer | undefined;
+  private webchat: WebChat | undefined;
 
   constructor(
     readonly config: OmniConfig,
@@ -35,6 +42,20 @@ export class OmniNode {
 
   get port(): number {
     return this.server?.port ?? 0;
+  }
+
+  /** The SMTP ingress port (0 when disabled). */
+  get smtpPort(): number {
+    return this.smtp?.port ?? 0;
+  }
+
+  private async threadOutboundMail(tenant: TenantId, conversationId: ConversationId, messageId: string): Promise<void> {
+    try {
+      const conversation = await this.gateway.getConversation(tenant, conversationId);
+      await this.storage?.emailThreads.record(tenant, messageId, conversation.customerId);
+    } catch (error) {
+      this.logger.warn({ err: error, messageId }, 'could not record the thread of an outbound mail');
+    }
   }
 
   get gateway(): ActorGateway {
@@ -75,12 +96,29 @@ export class OmniNode {
     const gateway = this.gatewayInstance;
     this.metrics.observeShards(() => gateway.stats());
 
+    const io = new SocketIoServer({ serveClient: false, cors: { origin: true } });
+    this.io = io;
+    const webchat = new WebChat(io, gateway, this.metrics, logger.child({ module: 'webchat' }));
+    this.webchat = webchat;
+
     const engine = new DeliveryEngine({
       store: storage.outbox,
-      adapters: this.outboundAdapters ?? buildOutboundAdapters(config),
+      adapters: this.outboundAdapters ?? buildOutboundAdapters(config, { webchat }),
       policy: config.outbox,
       concurrency: config.outbox.concurrency,
       logger: logger.child({ module: 'delivery' }),
+      onOutcome: (record) => {
+        this.metrics.deliveries.inc({
+          channel: record.channel,
+          outcome: record.state === 'pending' ? 'retry' : record.state,
+        });
+        if (record.state !== 'sent') return;
+        for (const id of record.providerMessageIds) {
+          void storage.deliveries.link(record.tenant, record.channel, id, record.id, record.conversationId, record.seq);
+          // Our own Message-IDs thread the customer's answers back here, whatever address they reply from.
+          if (record.channel === 'email') void this.threadOutboundMail(record.tenant, record.conversationId, id);
+        }
+      },
     });
     this.engine = engine;
     engine.start();
@@ -97,9 +135,30 @@ export class OmniNode {
       faultInjection: config.faultInjection,
       outbox: storage.outbox,
       onReplyQueued: () => engine.kick(),
+      io,
+      webhooks: {
+        ...buildWebhookAdapters(config),
+        deliveries: storage.deliveries,
+        publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+      },
     });
     this.server = server;
     const port = await server.listen();
+    const email = config.channels.email;
+    if (email.ingressPort !== null) {
+      const smtp = new SmtpIngress({
+        host: email.ingressHost,
+        port: email.ingressPort,
+        maxBytes: Math.max(config.maxBodyBytes, 25 * 1024 * 1024),
+        gateway,
+        media: storage.media,
+        threads: storage.emailThreads,
+        metrics: this.metrics,
+        logger: logger.child({ module: 'smtp' }),
+      });
+      await smtp.listen();
+      this.smtp = smtp;
+    }
     logger.info(
       {
         host: config.host,
@@ -118,6 +177,10 @@ export class OmniNode {
     this.stopping ??= (async () => {
       this.logger.info('stopping');
       await this.server?.drain(10_000);
+      await this.smtp?.close();
+      // io.close() assumes a Node http.Server; on uWS, disconnect the clients and close the engine ourselves.
+      this.io?.disconnectSockets(true);
+      this.io?.engine?.close();
       await this.engine?.stop();
       await this.pool?.close();
       await this.storage?.flushed();

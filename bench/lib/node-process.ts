@@ -35,7 +35,8 @@ export async function startNodeProcess(
   const script = options.script ?? path.join(REPO_ROOT, 'src', 'main.ts');
   const child = spawn(process.execPath, ['--require', TSX, script], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: port },
+    // SMTP_PORT 0: the email ingress takes a free port, so several nodes can run side by side.
+    env: { ...process.env, LOG_LEVEL: 'warn', SMTP_PORT: '0', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -145,7 +145,106 @@ def spec_dict():
     }
 
 
+def _pseudo_words(n, seed=12345):
+    """n deterministic pseudo-random lowercase words (LCG), to exercise truncation at MAX_LEN."""
+    x, words = seed, []
+    for _ in range(n):
+        w = []
+        x = (x * 1103515245 + 12345) % 2147483648
+        for _ in range(3 + x % 6):
+            x = (x * 1103515245 + 12345) % 2147483648
+            w.append(chr(97 + (x >> 16) % 26))
+        words.append("".join(w))
+    return " ".join(words)
+
+
+VECTOR_TEXTS = [
+    "",
+    " ",
+    "\t\n\r",
+    "hi",
+    "Hi!",
+    "Hello, world.",
+    "I want to cancel my order",
+    "I'd like to CANCEL order #113542617735902, please!!!",
+    "Don't you dare charge me twice – I’ve already paid £49.99",
+    "where is my refund?????",
+    "can u help me w/ my acct? it's locked :(",
+    "My card (Visa) was declined at 10:45pm on 2024-03-01.",
+    "Email me at jane.doe+test@example.com or call +44 20 7946 0958",
+    "https://www.example.com/orders?id=42&ref=abc",
+    "<b>bold</b> &amp; <script>alert('x')</script>",
+    "tab\tseparated\tvalues\nand\nnew lines",
+    "a",
+    "ab",
+    "abc",
+    "a b c d e f g",
+    "the the the the the",
+    "x" * 40,
+    "😀",
+    "great service 😀😀👍",
+    "worst app ever 😡😡 ☹️",
+    "I ❤️ this",
+    "👨‍👩‍👧 family plan",
+    "👋🏽 hello",
+    "🇩🇪 shipping to Germany?",
+    "1️⃣ first question",
+    "café crème brûlée",
+    "café (decomposed e + combining acute)",
+    "Straße STRASSE",
+    "İstanbul İ ı",
+    "ΟΔΟΣ ΣΙΣΥΦΟΣ",
+    "Привет, мне нужна помощь",
+    "مرحبا كيف حالك؟",
+    "我的订单在哪里？",
+    "注文をキャンセルしたいです",
+    "환불해 주세요",
+    "मुझे मदद चाहिए",
+    "สวัสดีครับ",
+    "ＡＢＣ１２３ ｈｅｌｌｏ",
+    "ﬁnance oﬀer Ⅲ ① x² ½",
+    "Ǆ ǅ ǆ",
+    "zero​width nbsp emspace",
+    "arrows → ⇒ and stars ★☆ and check ✔",
+    "lone surrogate \ud800 here",
+    "¿Qué pasó? ¡Ay!",
+    "×÷ ± § ¶ ® ©",
+    "100% 50$ €20 ¥5 3.14 1,000,000",
+    "!!!???!!!",
+    "A" * 3000,
+    _pseudo_words(1500),
+    ("I have been waiting for my package for three weeks now and nobody answers my emails. " * 60),
+]
+
+
+def write_vectors(path):
+    vectors = []
+    for t in VECTOR_TEXTS:
+        vectors.append({
+            "text": t,
+            "normalized": normalize(t),
+            "tokens": [tok for tok, _ in tokenize(t)],
+            "ids": text_to_ids(t),
+        })
+    hashes = {s: fnv1a32(s) for s in ["", "a", "foobar", "<hi>", "cancel order", "caf\u00e9", "\U0001F600"]}
+    doc = {
+        "features": spec_dict(),
+        "note": "ids = text_to_ids(text) with maxLen as in features; tokens/normalized are for debugging. "
+                "'text' may contain a lone surrogate (escaped \\ud800): JSON.parse keeps it, toWellFormed() maps it to U+FFFD.",
+        "fnv1a32": hashes,
+        "vectors": vectors,
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=True, indent=1)
+        f.write("\n")
+    print(f"wrote {len(vectors)} vectors to {path}")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--tokens":
+    import os
+    if len(sys.argv) > 1 and sys.argv[1] == "--write-vectors":
+        write_vectors(sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                          "test-vectors.json"))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--tokens":
         for t in sys.argv[2:]:
             print(tokenize(t), list(iter_features(t))[:40], text_to_ids(t)[:40])

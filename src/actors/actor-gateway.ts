@@ -53,13 +53,19 @@ export class ActorGateway {
   }
 
   /** Stores an inbound message; resolves once it is durably committed (or found to be a provider retry). */
-  async ingest(tenant: TenantId, draft: InboundDraft): Promise<IngestResult> {
+  async ingest(
+    tenant: TenantId,
+    draft: InboundDraft,
+    options: { preferredCustomer?: CustomerId } = {},
+  ): Promise<IngestResult> {
     const identities = this.identitiesOf(draft);
     // Hot path: a single, already-resolved identity goes straight to its customer.
     const cacheKey = identities.length === 1 ? `${tenant}\u0000${identityKey(identities[0] as Identity)}` : undefined;
     const cached = cacheKey === undefined ? undefined : this.identities.get(cacheKey);
     const { customerId: resolved, owned } =
-      cached !== undefined ? { customerId: cached, owned: identities } : await this.resolveCustomer(tenant, identities);
+      cached !== undefined
+        ? { customerId: cached, owned: identities }
+        : await this.resolveCustomer(tenant, identities, options.preferredCustomer);
     if (cacheKey !== undefined && cached === undefined) this.identities.set(cacheKey, resolved);
     let customerId = resolved;
     for (let hop = 0; hop < 4; hop++) {
@@ -86,6 +92,8 @@ export class ActorGateway {
   private async resolveCustomer(
     tenant: TenantId,
     identities: Identity[],
+    /** A customer a new identity should join (mail threading); an identity already owned keeps its owner. */
+    preferred?: CustomerId,
   ): Promise<{ customerId: CustomerId; owned: Identity[] }> {
     const first = identities[0];
     if (first === undefined) throw new OmniError('INVALID_SENDER', 'message names no sender');
@@ -96,7 +104,7 @@ export class ActorGateway {
         identity,
         ...(candidate === undefined ? {} : { candidate }),
       });
-    if (identities.length === 1) return { customerId: (await claim(first)).customerId, owned: identities };
+    if (identities.length === 1) return { customerId: (await claim(first, preferred)).customerId, owned: identities };
 
     const owners = await Promise.all(
       identities.map((identity) =>
@@ -108,7 +116,7 @@ export class ActorGateway {
       ),
     );
     const known = owners.find((o) => o.customerId !== null)?.customerId ?? undefined;
-    const customerId = known ?? (await claim(first)).customerId;
+    const customerId = known ?? (await claim(first, preferred)).customerId;
     const claims = await Promise.all(identities.map((identity) => claim(identity, customerId)));
     // Another customer already holds one of this person's identities: they are the same person, merge them.
     let survivor = customerId;

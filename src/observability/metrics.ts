@@ -23,6 +23,18 @@ export class NodeMetrics {
     labelNames: ['channel', 'result'] as const,
     registers: [this.registry],
   });
+  readonly webhooks = new Counter({
+    name: 'omnicx_webhooks_total',
+    help: 'Provider webhook requests by channel and answered status',
+    labelNames: ['channel', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'omnicx_outbound_deliveries_total',
+    help: 'Outbound delivery attempts by channel and outcome (sent, retry, failed)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly shardRestarts = new Counter({
     name: 'omnicx_shard_restarts_total',
     help: 'Shard worker restarts after an unexpected exit',

@@ -5,3 +5,6 @@ export { ArchiveDueIndex, type DueEntry } from './archive-due-index.js';
 export { FORMAT_VERSION, IncompatibleDataDirError } from './format-version.js';
 export { DATABASES, keys } from './key-layout.js';
 export { OutboxStore, type OutboxRecord, type OutboxState, type OutboxAttemptError } from './outbox-store.js';
+export { DeliveryLedger, type DeliveryRecord, type DeliveryStatus } from './delivery-ledger.js';
+export { MediaStore, type MediaRecord } from './media-store.js';
+export { EmailThreadIndex } from './email-thread-index.js';

@@ -16,6 +16,7 @@
 // | outbox-due      | [nextAttemptAt, tenant, outboxId]          | null (delivery timer index)             |
 // | deliveries      | [tenant, channel, providerMessageId]       | DeliveryRecord (provider status reports)|
 // | media           | [sha256]                                   | MediaRecord (content-addressed files)   |
+// | email-threads   | [tenant, Message-ID]                       | CustomerId (mail threading)             |
 //
 // `archive-due` and `outbox-due` are node-wide timer wheels ordered by due time (not led by the tenant): it is a node-wide timer wheel ordered by due time, read by
 // the shards' archival sweepers; each entry still names its tenant, and the actor it wakes is tenant-scoped.
@@ -34,6 +35,7 @@ export const DATABASES = [
   'outbox-due',
   'deliveries',
   'media',
+  'email-threads',
 ] as const;
 export type DatabaseName = (typeof DATABASES)[number];
 

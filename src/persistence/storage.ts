@@ -16,6 +16,9 @@ import { TenantStore } from './tenant-store.js';
 import { lmdbFileProblem } from './lmdb-file-check.js';
 import { ArchiveDueIndex } from './archive-due-index.js';
 import { OutboxStore } from './outbox-store.js';
+import { DeliveryLedger } from './delivery-ledger.js';
+import { MediaStore } from './media-store.js';
+import { EmailThreadIndex } from './email-thread-index.js';
 import type { TenantId } from '../domain/index.js';
 
 export const ENV_FILE = 'omnicx.mdb';
@@ -33,6 +36,9 @@ export class Storage {
   private readonly tenantStores = new Map<TenantId, TenantStore>();
   readonly archiveDue: ArchiveDueIndex;
   readonly outbox: OutboxStore;
+  readonly deliveries: DeliveryLedger;
+  readonly media: MediaStore;
+  readonly emailThreads: EmailThreadIndex;
 
   private constructor(
     readonly dataDir: string,
@@ -41,6 +47,9 @@ export class Storage {
   ) {
     this.archiveDue = new ArchiveDueIndex(dbs['archive-due']);
     this.outbox = new OutboxStore(dbs.outbox, dbs['outbox-due']);
+    this.deliveries = new DeliveryLedger(dbs.deliveries);
+    this.media = new MediaStore(path.join(dataDir, 'media'), dbs.media);
+    this.emailThreads = new EmailThreadIndex(dbs['email-threads']);
   }
 
   static open(dataDir: string, options: StorageOptions): Storage {
@@ -49,7 +58,7 @@ export class Storage {
     if (isNew) {
       if (!options.create) throw new IncompatibleDataDirError(dataDir, 'no OmniCX database');
       mkdirSync(dataDir, { recursive: true });
-      const foreign = readdirSync(dataDir).filter((f) => !f.startsWith('.'));
+      const foreign = readdirSync(dataDir).filter((f) => !f.startsWith('.') && f !== 'media');
       if (foreign.length > 0)
         throw new IncompatibleDataDirError(dataDir, `unrelated files (${foreign.slice(0, 3).join(', ')})`);
     }

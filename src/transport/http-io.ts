@@ -5,6 +5,7 @@ import { OmniError } from '../domain/index.js';
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
   202: '202 Accepted',
+  403: '403 Forbidden',
   400: '400 Bad Request',
   401: '401 Unauthorized',
   404: '404 Not Found',
@@ -21,6 +22,33 @@ export interface ResponseState {
   aborted: boolean;
 }
 
+/** Registers the abort handler uWS requires before any asynchronous work, and returns the state it updates. */
+export function watch(res: HttpResponse): ResponseState {
+  const state: ResponseState = { aborted: false };
+  res.onAborted(() => {
+    state.aborted = true;
+  });
+  return state;
+}
+
+function statusLine(status: number): string {
+  return STATUS_TEXT[status] ?? `${status} Status`;
+}
+
+/** Any body with its content type (TwiML, challenges, plain text). */
+export function sendRaw(
+  res: HttpResponse,
+  state: ResponseState,
+  status: number,
+  contentType: string,
+  body: string,
+): void {
+  if (state.aborted) return;
+  res.cork(() => {
+    res.writeStatus(statusLine(status)).writeHeader('content-type', contentType).end(body);
+  });
+}
+
 export function sendJson(
   res: HttpResponse,
   state: ResponseState,
@@ -31,7 +59,7 @@ export function sendJson(
   if (state.aborted) return;
   const payload = JSON.stringify(body);
   res.cork(() => {
-    res.writeStatus(STATUS_TEXT[status] ?? `${status} Status`).writeHeader('content-type', 'application/json');
+    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json');
     for (const [name, value] of Object.entries(extraHeaders ?? {})) res.writeHeader(name, value);
     res.end(payload);
   });

@@ -15,11 +15,14 @@ import type { Logger } from 'pino';
 import type { ActorGateway, ShardPool } from '../actors/index.js';
 import { isChannelType, isConversationId, isCustomerId, OmniError, type TenantId } from '../domain/index.js';
 import type { NodeMetrics } from '../observability/index.js';
-import { readBody, sendError, sendJson, type ResponseState } from './http-io.js';
+import { readBody, sendError, sendJson, watch, type ResponseState } from './http-io.js';
 import { parseLinkRequest } from './link-request.js';
 import { parseMessageRequest } from './message-request.js';
 import { parseReplyRequest } from './reply-request.js';
-import type { OutboxStore } from '../persistence/index.js';
+import type { DeliveryLedger, OutboxStore } from '../persistence/index.js';
+import type { Server as SocketIoServer } from 'socket.io';
+import type { WebhookAdapter } from './channels/webhook-adapter.js';
+import { registerWebhookRoutes, type WebhookRoutesOptions } from './webhook-routes.js';
 import type { TenantResolver } from './tenant-auth.js';
 import { loadNativeUws } from './uws-native.js';
 
@@ -39,6 +42,16 @@ export interface HttpServerOptions {
   outbox?: OutboxStore;
   /** Called after a reply was queued (wakes the delivery engine). */
   onReplyQueued?: () => void;
+  /** A socket.io server to attach to this app. */
+  io?: SocketIoServer;
+  /** Provider webhooks: adapters for configured channels, and the paths of channels left unconfigured. */
+  webhooks?: {
+    adapters: WebhookAdapter[];
+    unconfigured: string[];
+    deliveries: DeliveryLedger;
+    publicUrl: string;
+    onCommitted?: WebhookRoutesOptions['onCommitted'];
+  };
 }
 
 export class HttpServer {
@@ -183,7 +196,11 @@ export class HttpServer {
       const id = req.getParameter(0) ?? '';
       const record = this.options.outbox?.get(tenant, id);
       if (record === undefined) throw new OmniError('ROUTE_NOT_FOUND', `no outbound delivery ${id}`);
-      sendJson(res, state, 200, record);
+      // The provider's delivery reports (delivered, read, failed) for each message id the provider gave us.
+      const deliveries = record.providerMessageIds.map(
+        (providerMessageId) => this.options.webhooks?.deliveries.get(tenant, record.channel, providerMessageId) ?? null,
+      );
+      sendJson(res, state, 200, { ...record, deliveries });
       return 200;
     });
 
@@ -198,11 +215,27 @@ export class HttpServer {
       return 202;
     });
 
+    if (this.options.webhooks !== undefined) {
+      registerWebhookRoutes(this.app, {
+        ...this.options.webhooks,
+        gateway: this.options.gateway,
+        maxBodyBytes: this.options.maxBodyBytes,
+        metrics: this.options.metrics,
+        logger: this.options.logger.child({ module: 'webhooks' }),
+        track: (delta) => (this.inFlight += delta),
+      });
+    }
+
+    // socket.io (web chat now, the agent desk later) on the same app and port.
+    this.options.io?.attachApp(this.app);
+
     for (const path of [
       '/v1/messages',
       '/v1/conversations/:id',
+      '/v1/conversations/:id/messages',
       '/v1/customers/:id',
       '/v1/customers/:id/identities',
+      '/v1/outbox/:id',
       '/health',
       '/metrics',
     ]) {
@@ -278,12 +311,4 @@ export class HttpServer {
       );
     });
   }
-}
-
-function watch(res: HttpResponse): ResponseState {
-  const state: ResponseState = { aborted: false };
-  res.onAborted(() => {
-    state.aborted = true;
-  });
-  return state;
 }

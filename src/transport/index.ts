@@ -10,3 +10,6 @@ export {
   type SendResult,
 } from './outbound/outbound-adapter.js';
 export { buildOutboundAdapters } from './outbound-wiring.js';
+export { buildWebhookAdapters } from './channels/index.js';
+export { SmtpIngress } from './email/smtp-ingress.js';
+export { WebChat } from './webchat.js';

@@ -27,7 +27,7 @@ test('an incompatible data directory is refused with a clear message and exit co
   const run = spawnSync(process.execPath, main, {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0' },
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', SMTP_PORT: '0' },
   });
   expect(run.status).toBe(3);
   expect(run.stdout + run.stderr).toMatch(/not usable by this OmniCX/);
@@ -37,7 +37,7 @@ test('a bad configuration value stops start-up with exit code 2', () => {
   const run = spawnSync(process.execPath, main, {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, PORT: 'eighty' },
+    env: { ...process.env, PORT: 'eighty', SMTP_PORT: '0' },
   });
   expect(run.status).toBe(2);
   expect(run.stderr).toMatch(/PORT=eighty is not a number/);

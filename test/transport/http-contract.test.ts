@@ -1,7 +1,7 @@
 // The HTTP contract of issue #2 against a real node: uWS on 127.0.0.1, shard worker threads, LMDB in a temp dir.
-import * as path from 'node:path';
 import pino from 'pino';
-import { defaultConfig, type OmniConfig } from '../../src/config/index.js';
+import type { OmniConfig } from '../../src/config/index.js';
+import { testConfig } from '../helpers/test-config.js';
 import type { ConversationWithMessages, CustomerProfile } from '../../src/domain/index.js';
 import { OmniNode } from '../../src/node.js';
 import { getJson, postJson, type ErrorBody } from '../helpers/http.js';
@@ -20,10 +20,7 @@ const KEY_B = 'tenant-b-key-0123456789';
 
 async function startNode(overrides: Partial<OmniConfig>): Promise<{ node: OmniNode; base: string; dir: string }> {
   const dir = makeTempDir();
-  const node = new OmniNode(
-    { ...defaultConfig(), port: 0, shards: 2, dataDir: path.join(dir, 'data'), maxBodyBytes: 4096, ...overrides },
-    pino({ level: 'silent' }),
-  );
+  const node = new OmniNode(testConfig(dir, { maxBodyBytes: 4096, ...overrides }), pino({ level: 'silent' }));
   await node.start();
   return { node, base: `http://127.0.0.1:${node.port}`, dir };
 }

@@ -2,7 +2,6 @@
 // delivery engine sends it to a provider on 127.0.0.1 (retrying while the provider fails), and a node restarted with
 // undelivered replies resumes them. The provider here is a local HTTP server; the adapter posts JSON to it.
 import { createServer, type Server } from 'node:http';
-import * as path from 'node:path';
 import pino from 'pino';
 import { defaultConfig } from '../../src/config/index.js';
 import type { ConversationWithMessages } from '../../src/domain/index.js';
@@ -10,6 +9,7 @@ import { OmniNode } from '../../src/node.js';
 import type { OutboxRecord } from '../../src/persistence/index.js';
 import { DeliveryError, type OutboundAdapter } from '../../src/transport/index.js';
 import { getJson, postJson } from '../helpers/http.js';
+import { testConfig } from '../helpers/test-config.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 
 interface ProviderCall {
@@ -83,13 +83,9 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000)
 test('a reply is stored, queued, retried while the provider fails, delivered, and resumed after a restart', async () => {
   const dir = makeTempDir();
   const provider = await startProvider();
-  const config = {
-    ...defaultConfig(),
-    port: 0,
-    shards: 2,
-    dataDir: path.join(dir, 'data'),
+  const config = testConfig(dir, {
     outbox: { ...defaultConfig().outbox, baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 50 },
-  };
+  });
   let node = new OmniNode(config, pino({ level: 'silent' }), { sms: httpAdapter(provider.url) });
   await node.start();
   let base = `http://127.0.0.1:${node.port}`;
@@ -174,11 +170,7 @@ test('a reply is stored, queued, retried while the provider fails, delivered, an
 
 test('a channel without an outbound adapter fails the delivery at once, with the reason recorded', async () => {
   const dir = makeTempDir();
-  const node = new OmniNode(
-    { ...defaultConfig(), port: 0, shards: 1, dataDir: path.join(dir, 'data') },
-    pino({ level: 'silent' }),
-    {},
-  );
+  const node = new OmniNode(testConfig(dir, { shards: 1 }), pino({ level: 'silent' }), {});
   await node.start();
   const base = `http://127.0.0.1:${node.port}`;
   try {
