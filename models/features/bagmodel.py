@@ -203,6 +203,37 @@ def input_spec(num_labels):
 
 
 @torch.no_grad()
+def fit_temperature(qmodel, id_rows, y, log=print):
+    """Temperature scaling: pick T minimizing NLL of softmax(logits / T) on (id_rows, y), grid 0.5..10,
+    then fold it into the output layer (W /= T, b /= T). Returns T."""
+    logits = []
+    for i in range(0, len(id_rows), 512):
+        ids, m = pad(id_rows[i:i + 512])
+        logits.append(qmodel(ids, m)[0])
+    L = torch.cat(logits)
+    Y = torch.tensor(y, dtype=torch.long)
+    grid = [0.5 + 0.05 * k for k in range(191)]
+    nll = [float(F.cross_entropy(L / t, Y)) for t in grid]
+    T = grid[int(np.argmin(nll))]
+    qmodel.out.weight.div_(T)
+    qmodel.out.bias.div_(T)
+    log(f"temperature {T:.2f} (calibration NLL {nll[grid.index(1.0)]:.4f} at T=1 -> {min(nll):.4f})")
+    return T
+
+
+def ece(probs, y, bins=10):
+    """Expected calibration error of the top-1 confidence."""
+    conf = probs.max(1)
+    correct = probs.argmax(1) == np.asarray(y)
+    e = 0.0
+    for b in range(bins):
+        sel = (conf > b / bins) & (conf <= (b + 1) / bins)
+        if sel.any():
+            e += sel.mean() * abs(conf[sel].mean() - correct[sel].mean())
+    return float(e)
+
+
+@torch.no_grad()
 def write_check(qmodel, texts, path, n=300):
     """Dump n texts, their ids and the torch (quantized model) outputs, for verify-onnx.cjs."""
     texts = list(texts)[:n]

@@ -127,7 +127,8 @@ export class ConversationActor implements Actor<ConversationMsg> {
       lastSeq: seq,
       lastActivityAt: now,
       channels: addChannel(conversation.channels, draft.channel),
-      lastInbound: { ...conversation.lastInbound, [draft.channel]: lastInboundOf(draft, now) },
+      // The customer's own send time: the WhatsApp 24-hour window runs from it.
+      lastInbound: { ...conversation.lastInbound, [draft.channel]: lastInboundOf(draft, draft.timestamp ?? now) },
     };
     this.conversation = next;
     this.inflight++;
