@@ -9,11 +9,14 @@ import { Server as SocketIoServer } from 'socket.io';
 import type { ChannelType, ConversationId, TenantId } from './domain/index.js';
 import {
   buildOutboundAdapters,
+  buildMediaFetchers,
   buildWebhookAdapters,
   DeliveryEngine,
+  MediaDownloader,
   HttpServer,
   SmtpIngress,
   TenantResolver,
+  timedFetch,
   WebChat,
   type OutboundAdapter,
 } from './transport/index.js';
@@ -28,6 +31,7 @@ export class OmniNode {
   private storage: Storage | undefined;
   private engine: DeliveryEngine | undefined;
   private smtp: SmtpIngress | undefined;
+  private media: MediaDownloader | undefined;
   private io: SocketIoServer | undefined;
   private webchat: WebChat | undefined;
 
@@ -123,6 +127,18 @@ export class OmniNode {
     this.engine = engine;
     engine.start();
 
+    const media = new MediaDownloader({
+      queue: storage.mediaJobs,
+      store: storage.media,
+      gateway,
+      fetchers: buildMediaFetchers(config, timedFetch(config.outbox.requestTimeoutMs)),
+      policy: config.outbox,
+      concurrency: 8,
+      logger: logger.child({ module: 'media' }),
+    });
+    this.media = media;
+    media.start();
+
     const server = new HttpServer({
       host: config.host,
       port: config.port,
@@ -139,6 +155,10 @@ export class OmniNode {
       webhooks: {
         ...buildWebhookAdapters(config),
         deliveries: storage.deliveries,
+        // A media job is durable before the provider is answered: a crash after the 200 cannot lose the file.
+        onCommitted: async (tenant, event, result) => {
+          if (event.media !== undefined) await media.enqueue(tenant, event.draft.channel, result, event.media);
+        },
         publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
       },
     });
@@ -182,6 +202,7 @@ export class OmniNode {
       this.io?.disconnectSockets(true);
       this.io?.engine?.close();
       await this.engine?.stop();
+      await this.media?.stop();
       await this.pool?.close();
       await this.storage?.flushed();
       this.storage?.close();

@@ -15,6 +15,7 @@ import {
   type CustomerId,
   type CustomerProfile,
   type Identity,
+  type MediaRef,
   type TenantId,
 } from '../domain/index.js';
 import type { InboundDraft, IngestResult, MergeHandOver, ReplyRequest, ReplyResult, ShardStats } from './protocol.js';
@@ -241,6 +242,23 @@ export class ActorGateway {
       customerId: conversation.customerId,
       reply,
     });
+  }
+
+  /** Attaches a downloaded file to its message; false if the message is not a media message. */
+  async attachMedia(
+    tenant: TenantId,
+    ref: { conversationId: ConversationId; customerId: CustomerId; seq: number },
+    media: MediaRef,
+  ): Promise<boolean> {
+    const answer = await this.pool.request(this.pool.shardFor(tenant, ref.customerId), {
+      type: 'conversation.attachMedia',
+      tenant,
+      conversationId: ref.conversationId,
+      customerId: ref.customerId,
+      seq: ref.seq,
+      media,
+    });
+    return answer.attached;
   }
 
   getConversation(tenant: TenantId, conversationId: ConversationId): Promise<ConversationWithMessages> {

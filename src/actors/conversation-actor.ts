@@ -11,6 +11,7 @@ import {
   type CustomerId,
   type JsonObject,
   type LastInbound,
+  type MediaRef,
   type MessageContent,
   type MessageId,
   type OutboundContent,
@@ -32,6 +33,7 @@ export type ConversationMsg =
   /** From the actor's own timer, or from the shard's sweeper with the due entry that woke it. */
   | { type: 'archiveCheck'; dueAt?: number }
   | ({ type: 'reply'; reply: ReplyRequest } & Reply<ReplyResult>)
+  | ({ type: 'attachMedia'; seq: number; media: MediaRef } & Reply<{ attached: boolean }>)
   | ({ type: 'archive'; reason: 'inactive' | 'customer-merged' } & Reply<boolean>);
 
 export interface ConversationActorDeps {
@@ -80,6 +82,8 @@ export class ConversationActor implements Actor<ConversationMsg> {
         return this.archive(msg);
       case 'reply':
         return this.reply(msg);
+      case 'attachMedia':
+        return this.attachMedia(msg);
     }
   }
 
@@ -238,6 +242,21 @@ export class ConversationActor implements Actor<ConversationMsg> {
         msg.reject(new OmniError('STORAGE_FAILURE', `reply not committed: ${String(error)}`));
       },
     );
+  }
+
+  /** Puts a downloaded file's reference on the media message it belongs to. */
+  private attachMedia(msg: Extract<ConversationMsg, { type: 'attachMedia' }>): void {
+    const message = this.deps.store.getMessage(this.id, msg.seq);
+    if (message === undefined || message.content.type !== 'media') {
+      msg.resolve({ attached: false });
+      return;
+    }
+    const updated: UnifiedMessage = { ...message, content: { ...message.content, media: msg.media } };
+    this.inflight++;
+    this.deps.store
+      .putMessage(updated)
+      .finally(() => this.inflight--)
+      .then(() => msg.resolve({ attached: true }), msg.reject);
   }
 
   private dueAt(conversation: Conversation): number {

@@ -8,6 +8,7 @@ import type {
   CustomerProfile,
   Identity,
   JsonObject,
+  MediaRef,
   MessageContent,
   MessageSender,
   OutboundContent,
@@ -118,6 +119,11 @@ export interface ShardRequestMap {
   'conversation.reply': {
     req: { tenant: TenantId; conversationId: ConversationId; customerId: CustomerId; reply: ReplyRequest };
     res: ReplyResult;
+  };
+  /** Attaches downloaded media to a stored message (through the conversation's actor, its only writer). */
+  'conversation.attachMedia': {
+    req: { tenant: TenantId; conversationId: ConversationId; customerId: CustomerId; seq: number; media: MediaRef };
+    res: { attached: boolean };
   };
   'read.conversation': {
     req: { tenant: TenantId; conversationId: ConversationId };

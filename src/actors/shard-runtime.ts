@@ -135,6 +135,15 @@ export class ShardRuntime {
             ...reply,
           }),
         );
+      case 'conversation.attachMedia':
+        return ask((reply) =>
+          host.tell(CONVERSATION, actorKey(request.tenant, request.conversationId), {
+            type: 'attachMedia',
+            seq: request.seq,
+            media: request.media,
+            ...reply,
+          }),
+        );
       case 'read.conversation':
         return Promise.resolve(this.readConversation(request.tenant, request.conversationId));
       case 'read.customer':

@@ -8,3 +8,4 @@ export { OutboxStore, type OutboxRecord, type OutboxState, type OutboxAttemptErr
 export { DeliveryLedger, type DeliveryRecord, type DeliveryStatus } from './delivery-ledger.js';
 export { MediaStore, type MediaRecord } from './media-store.js';
 export { EmailThreadIndex } from './email-thread-index.js';
+export { MediaJobQueue, type MediaJob } from './media-job-queue.js';

@@ -17,6 +17,7 @@
 // | deliveries      | [tenant, channel, providerMessageId]       | DeliveryRecord (provider status reports)|
 // | media           | [sha256]                                   | MediaRecord (content-addressed files)   |
 // | email-threads   | [tenant, Message-ID]                       | CustomerId (mail threading)             |
+// | media-jobs      | [dueAt, tenant, conversationId, seq]       | MediaJob (provider media to download)   |
 //
 // `archive-due` and `outbox-due` are node-wide timer wheels ordered by due time (not led by the tenant): it is a node-wide timer wheel ordered by due time, read by
 // the shards' archival sweepers; each entry still names its tenant, and the actor it wakes is tenant-scoped.
@@ -36,6 +37,7 @@ export const DATABASES = [
   'deliveries',
   'media',
   'email-threads',
+  'media-jobs',
 ] as const;
 export type DatabaseName = (typeof DATABASES)[number];
 

@@ -19,6 +19,7 @@ import { OutboxStore } from './outbox-store.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import { MediaStore } from './media-store.js';
 import { EmailThreadIndex } from './email-thread-index.js';
+import { MediaJobQueue } from './media-job-queue.js';
 import type { TenantId } from '../domain/index.js';
 
 export const ENV_FILE = 'omnicx.mdb';
@@ -39,6 +40,7 @@ export class Storage {
   readonly deliveries: DeliveryLedger;
   readonly media: MediaStore;
   readonly emailThreads: EmailThreadIndex;
+  readonly mediaJobs: MediaJobQueue;
 
   private constructor(
     readonly dataDir: string,
@@ -50,6 +52,7 @@ export class Storage {
     this.deliveries = new DeliveryLedger(dbs.deliveries);
     this.media = new MediaStore(path.join(dataDir, 'media'), dbs.media);
     this.emailThreads = new EmailThreadIndex(dbs['email-threads']);
+    this.mediaJobs = new MediaJobQueue(dbs['media-jobs']);
   }
 
   static open(dataDir: string, options: StorageOptions): Storage {
@@ -68,7 +71,7 @@ export class Storage {
     }
     let root: RootDatabase;
     try {
-      root = open({ path: envPath, maxDbs: 16, mapSize: options.mapSize ?? 64 * 1024 ** 3, compression: false });
+      root = open({ path: envPath, maxDbs: 32, mapSize: options.mapSize ?? 64 * 1024 ** 3, compression: false });
     } catch (error) {
       throw new IncompatibleDataDirError(dataDir, `a file LMDB cannot open (${(error as Error).message})`);
     }

@@ -79,6 +79,15 @@ export class TenantStore {
     return out;
   }
 
+  getMessage(conversationId: ConversationId, seq: number): UnifiedMessage | undefined {
+    return this.owned<UnifiedMessage>(this.db.messages.get(keys.message(this.tenant, conversationId, seq)));
+  }
+
+  /** Rewrites one stored message (its owning conversation actor only: e.g. to attach downloaded media). */
+  putMessage(message: UnifiedMessage): Promise<boolean> {
+    return this.db.messages.put(keys.message(this.tenant, message.conversationId, message.seq), message);
+  }
+
   getProviderRef(channel: ChannelType, providerMessageId: string): ProviderMessageRef | undefined {
     return this.db['provider-ids'].get(keys.providerId(this.tenant, channel, providerMessageId)) as
       ProviderMessageRef | undefined;

@@ -9,7 +9,9 @@ export {
   type OutboundMessage,
   type SendResult,
 } from './outbound/outbound-adapter.js';
-export { buildOutboundAdapters } from './outbound-wiring.js';
+export { buildOutboundAdapters, timedFetch } from './outbound-wiring.js';
+export { MediaDownloader } from './media/media-downloader.js';
+export { buildMediaFetchers } from './media/provider-media.js';
 export { buildWebhookAdapters } from './channels/index.js';
 export { SmtpIngress } from './email/smtp-ingress.js';
 export { WebChat } from './webchat.js';

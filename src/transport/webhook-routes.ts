@@ -22,8 +22,8 @@ export interface WebhookRoutesOptions {
   maxBodyBytes: number;
   metrics: NodeMetrics;
   logger: Logger;
-  /** Called with each committed event (media download, analysis). */
-  onCommitted?: (tenant: TenantId, event: InboundEvent, result: IngestResult) => void;
+  /** Called with each committed event (media download); awaited before the provider is answered. */
+  onCommitted?: (tenant: TenantId, event: InboundEvent, result: IngestResult) => Promise<void>;
   track: (delta: number) => void;
 }
 
@@ -138,7 +138,7 @@ async function commitEvents(events: InboundEvent[], options: WebhookRoutesOption
           channel: event.draft.channel,
           result: result.duplicate ? 'duplicate' : 'stored',
         });
-        if (!result.duplicate) options.onCommitted?.(DEFAULT_TENANT, event, result);
+        if (!result.duplicate) await options.onCommitted?.(DEFAULT_TENANT, event, result);
       }
     }),
   );

@@ -2,7 +2,7 @@
 // node on 127.0.0.1; every accepted message is committed before the 2xx and retrievable by its provider id, every
 // refused one leaves nothing behind. Also a full round trip: a WhatsApp reply goes out to a local server speaking
 // the Graph API, and the provider's status webhook for it shows up on the delivery.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import * as path from 'node:path';
@@ -25,6 +25,9 @@ let dir: string;
 let base: string;
 let graph: Server;
 const graphCalls: Array<{ path: string; auth: string; body: Record<string, unknown> }> = [];
+const mediaRequests: Array<{ path: string; auth: string }> = [];
+let graphBase = '';
+const IMAGE = Buffer.from('\xff\xd8\xff\xe0 pretend JPEG bytes for the media test', 'latin1');
 
 function fixture(name: string): string {
   return readFileSync(path.join(__dirname, '..', 'fixtures', 'meta', name), 'utf8');
@@ -60,6 +63,29 @@ async function stored(channel: string, providerMessageId: string): Promise<Unifi
 
 beforeAll(async () => {
   graph = createServer((req, res) => {
+    if (req.method === 'GET') {
+      mediaRequests.push({ path: req.url ?? '', auth: String(req.headers.authorization) });
+      // The media id resolves to a download URL; the first download attempt fails, as providers sometimes do.
+      if (req.url?.startsWith('/v21.0/')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            url: `${graphBase}/download/photo.jpg`,
+            mime_type: 'image/jpeg',
+            sha256: 'x',
+            file_size: IMAGE.length,
+            id: '1',
+          }),
+        );
+        return;
+      }
+      if (mediaRequests.filter((r) => r.path === '/download/photo.jpg').length === 1) {
+        res.writeHead(503).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': String(IMAGE.length) }).end(IMAGE);
+      return;
+    }
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
@@ -80,6 +106,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => graph.listen(0, '127.0.0.1', r));
   const graphUrl = `http://127.0.0.1:${(graph.address() as { port: number }).port}`;
+  graphBase = graphUrl;
   dir = makeTempDir();
   const port = await freePort();
   const defaults = defaultConfig();
@@ -166,6 +193,28 @@ describe('WhatsApp Cloud API', () => {
       JSON.parse(body) as { entry: Array<{ changes: Array<{ value: { messages: Array<{ id: string }> } }> }> }
     ).entry[0]!.changes[0]!.value.messages[0]!.id;
     expect(await stored('whatsapp', id)).toBeUndefined();
+  });
+
+  test('an image is committed at once, then downloaded (with a retry), stored by hash and attached', async () => {
+    const body = fixture('wa-image.json').replace(/"id": "wamid\.[^"]+"/, '"id": "wamid.IMAGE-1"');
+    const res = await post('/webhooks/whatsapp', body, {
+      'content-type': 'application/json',
+      'x-hub-signature-256': metaSign(WA_SECRET, body),
+    });
+    expect(res.status).toBe(200);
+    const first = await stored('whatsapp', 'wamid.IMAGE-1');
+    expect(first?.content).toMatchObject({ type: 'media', mediaKind: 'image' });
+    const attached = await poll(async () => {
+      const m = await stored('whatsapp', 'wamid.IMAGE-1');
+      return m?.content.type === 'media' && m.content.media !== undefined ? m.content.media : undefined;
+    });
+    expect(attached).toMatchObject({ mimeType: 'image/jpeg', size: IMAGE.length });
+    expect(attached.sha256).toBe(createHash('sha256').update(IMAGE).digest('hex'));
+    expect(
+      readFileSync(path.join(dir, 'data', 'media', attached.sha256.slice(0, 2), attached.sha256)).equals(IMAGE),
+    ).toBe(true);
+    expect(mediaRequests.every((r) => r.auth === 'Bearer wa-token')).toBe(true);
+    expect(mediaRequests.filter((r) => r.path === '/download/photo.jpg')).toHaveLength(2);
   });
 
   test('malformed and oversized bodies are refused with 400 / 413', async () => {
