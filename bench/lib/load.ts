@@ -4,6 +4,10 @@ import autocannon from 'autocannon';
 
 export interface LoadOptions {
   url: string;
+  /** Path to post to. @default '/v1/messages' */
+  path?: string;
+  /** Builds request n (body and extra headers); default: a /v1/messages JSON body. */
+  build?: (n: number, sender: number) => { body: string; headers?: Record<string, string> };
   connections: number;
   durationSec: number;
   /** Requests per second across all connections; omit for "as fast as possible". */
@@ -47,7 +51,7 @@ export function runLoad(options: LoadOptions): Promise<LoadFigures> {
     const perSecond: number[] = [];
     const instance = autocannon(
       {
-        url: `${options.url}/v1/messages`,
+        url: `${options.url}${options.path ?? '/v1/messages'}`,
         method: 'POST',
         connections: options.connections,
         duration: options.durationSec,
@@ -57,7 +61,9 @@ export function runLoad(options: LoadOptions): Promise<LoadFigures> {
           {
             setupRequest: (request) => {
               const n = ++counter;
-              return { ...request, body: messageBody(n % options.senders, n) };
+              if (options.build === undefined) return { ...request, body: messageBody(n % options.senders, n) };
+              const built = options.build(n, n % options.senders);
+              return { ...request, body: built.body, headers: { ...request.headers, ...built.headers } };
             },
           },
         ],

@@ -60,6 +60,24 @@ test('a visitor message is acknowledged after commit, and a resend is answered w
   expect(customer.identities).toEqual(expect.arrayContaining([{ kind: 'email', value: 'ana@example.com' }]));
 });
 
+test('an agent reply reaches every open tab of the visitor through the outbox', async () => {
+  const tabs = [visitor({ visitorId: 'v-reply' }), visitor({ visitorId: 'v-reply' })];
+  const ack = await send(tabs[0]!, { clientMessageId: 'q1', text: 'Can I change my delivery address?' });
+  if (!ack.ok) throw new Error('not stored');
+  const received = tabs.map(
+    (tab) => new Promise<{ id: string; text: string }>((resolve) => tab.once('message', resolve)),
+  );
+  const res = await fetch(`${base}/v1/conversations/${ack.conversationId}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'Yes — send me the new address.', sender: { kind: 'agent', agentId: 'a1' } }),
+  });
+  const reply = (await res.json()) as { outboxId: string; channel: string; to: string };
+  expect(reply).toMatchObject({ channel: 'webchat', to: 'v-reply' });
+  for (const payload of await Promise.all(received))
+    expect(payload).toMatchObject({ id: reply.outboxId, text: 'Yes — send me the new address.' });
+});
+
 test('long-polling visitors work too', async () => {
   const socket = visitor({ visitorId: 'v-polling' }, ['polling']);
   const ack = await send(socket, { clientMessageId: 'p1', text: 'via polling' });
