@@ -4,18 +4,9 @@ import fc from 'fast-check';
 import { CHANNEL_TYPES, type ChannelType, type ConversationId } from '../../src/domain/index.js';
 import { freshTenant, startInProcessNode, type InProcessNode } from '../helpers/in-process-node.js';
 import { removeDir } from '../helpers/temp-dir.js';
+import { eventually } from '../helpers/eventually.js';
 
 const RUNS = { numRuns: 100 };
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('customer profiles', () => {
   let node: InProcessNode;
@@ -109,7 +100,7 @@ describe('conversation archival', () => {
           expect(new Set(acks.map((a) => a.conversationId)).size).toBe(1);
           // A passivated conversation has no timer in memory: the durable due index must still get it archived.
           if (passivated) node.shards.passivateAll();
-          const archived = await until(async () => {
+          const archived = await eventually(async () => {
             const c = await node.gateway.getConversation(tenant, conversationId);
             return c.archived ? c : undefined;
           });

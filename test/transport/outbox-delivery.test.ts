@@ -11,6 +11,7 @@ import { DeliveryError, type OutboundAdapter } from '../../src/transport/index.j
 import { getJson, postJson } from '../helpers/http.js';
 import { testConfig } from '../helpers/test-config.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
+import { eventually } from '../helpers/eventually.js';
 
 interface ProviderCall {
   idempotencyKey: string;
@@ -70,16 +71,6 @@ function httpAdapter(url: string): OutboundAdapter {
   };
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 test('a reply is stored, queued, retried while the provider fails, delivered, and resumed after a restart', async () => {
   const dir = makeTempDir();
   const provider = await startProvider();
@@ -103,7 +94,7 @@ test('a reply is stored, queued, retried while the provider fails, delivered, an
     );
     expect(reply.status).toBe(202);
     expect(reply.body).toMatchObject({ seq: 2, channel: 'sms', to: '+15557654321' });
-    await until(async () => (provider.calls.length >= 2 ? true : undefined));
+    await eventually(async () => (provider.calls.length >= 2 ? true : undefined));
     const pending = await getJson<OutboxRecord>(base, `/v1/outbox/${reply.body.outboxId}`);
     expect(pending.body.state).toBe('pending');
     expect(pending.body.errors.length).toBeGreaterThanOrEqual(1);
@@ -116,7 +107,7 @@ test('a reply is stored, queued, retried while the provider fails, delivered, an
     node = new OmniNode(config, pino({ level: 'silent' }), { sms: httpAdapter(provider.url) });
     await node.start();
     base = `http://127.0.0.1:${node.port}`;
-    const sent = await until(async () => {
+    const sent = await eventually(async () => {
       const r = await getJson<OutboxRecord>(base, `/v1/outbox/${reply.body.outboxId}`);
       return r.body.state === 'sent' ? r.body : undefined;
     });
@@ -184,7 +175,7 @@ test('a channel without an outbound adapter fails the delivery at once, with the
       `/v1/conversations/${inbound.body.conversationId}/messages`,
       { text: 'hello' },
     );
-    const failed = await until(async () => {
+    const failed = await eventually(async () => {
       const r = await getJson<OutboxRecord>(base, `/v1/outbox/${reply.body.outboxId}`);
       return r.body.state === 'failed' ? r.body : undefined;
     });

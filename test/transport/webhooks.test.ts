@@ -14,6 +14,7 @@ import { freePort } from '../helpers/node-process.js';
 import { getJson, type ErrorBody } from '../helpers/http.js';
 import { testConfig } from '../helpers/test-config.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
+import { eventually } from '../helpers/eventually.js';
 
 const WA_SECRET = 'whatsapp-app-secret-for-tests';
 const META_SECRET = 'meta-app-secret-for-tests';
@@ -204,7 +205,7 @@ describe('WhatsApp Cloud API', () => {
     expect(res.status).toBe(200);
     const first = await stored('whatsapp', 'wamid.IMAGE-1');
     expect(first?.content).toMatchObject({ type: 'media', mediaKind: 'image' });
-    const attached = await poll(async () => {
+    const attached = await eventually(async () => {
       const m = await stored('whatsapp', 'wamid.IMAGE-1');
       return m?.content.type === 'media' && m.content.media !== undefined ? m.content.media : undefined;
     });
@@ -273,7 +274,7 @@ describe('WhatsApp Cloud API', () => {
       body: JSON.stringify({ text: 'We have it in blue.' }),
     });
     const lateAck = (await late.json()) as { outboxId: string };
-    const refused = await poll(async () => {
+    const refused = await eventually(async () => {
       const r = await getJson<{ state: string; errors: Array<{ providerCode?: string }> }>(
         base,
         `/v1/outbox/${lateAck.outboxId}`,
@@ -288,7 +289,7 @@ describe('WhatsApp Cloud API', () => {
       body: JSON.stringify({ template: { name: 'order_update', language: 'en_US', parameters: ['blue'] } }),
     });
     const ack = (await template.json()) as { outboxId: string };
-    const sent = await poll(async () => {
+    const sent = await eventually(async () => {
       const r = await getJson<{ state: string; providerMessageIds: string[] }>(base, `/v1/outbox/${ack.outboxId}`);
       return r.body.state === 'sent' ? r.body : undefined;
     });
@@ -430,13 +431,3 @@ describe('Messenger, and channels without credentials', () => {
     expect((JSON.parse(res.text) as ErrorBody).error.code).toBe('CHANNEL_NOT_CONFIGURED');
   });
 });
-
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
