@@ -186,6 +186,8 @@ export class OmniNode {
         shards: config.shards,
         dataDir,
         tenants: tenants.multiTenant ? config.tenants.length : 'default',
+        smtpPort: this.smtp?.port ?? null,
+        webhooks: buildWebhookAdapters(config).adapters.map((a) => a.path),
         readyMs: Date.now() - started,
       },
       'OmniCX node ready',
