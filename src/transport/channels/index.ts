@@ -1,5 +1,6 @@
 // Builds the inbound webhook adapters a node's configuration enables. A channel without its secret is not served:
 // its path answers 404 CHANNEL_NOT_CONFIGURED rather than accepting requests it cannot verify.
+import { randomBytes } from 'node:crypto';
 import type { OmniConfig } from '../../config/index.js';
 import { createInstagramAdapter, createMessengerAdapter } from './messenger.js';
 import { createTelegramAdapter } from './telegram.js';
@@ -25,13 +26,19 @@ export function buildWebhookAdapters(config: OmniConfig): { adapters: WebhookAda
     if (enabled) adapters.push(make());
     else unconfigured.push(path);
   };
-  add(whatsapp.appSecret !== undefined && whatsapp.verifyToken !== undefined, WEBHOOK_PATHS.whatsapp, () =>
-    createWhatsAppAdapter({ appSecret: whatsapp.appSecret!, verifyToken: whatsapp.verifyToken! }),
+  // POST needs only the app secret. A missing verify token falls back to the other Meta token, and without any a random
+  // one, so GET subscription checks fail closed instead of disabling message delivery.
+  const unguessable = randomBytes(24).toString('hex');
+  const waVerify = whatsapp.verifyToken ?? meta.verifyToken ?? unguessable;
+  const metaVerify = meta.verifyToken ?? whatsapp.verifyToken ?? unguessable;
+  add(whatsapp.appSecret !== undefined, WEBHOOK_PATHS.whatsapp, () =>
+    createWhatsAppAdapter({ appSecret: whatsapp.appSecret!, verifyToken: waVerify }),
   );
-  const metaReady = meta.appSecret !== undefined && meta.verifyToken !== undefined;
-  const metaSecrets = () => ({ appSecret: meta.appSecret!, verifyToken: meta.verifyToken! });
-  add(metaReady, WEBHOOK_PATHS.messenger, () => createMessengerAdapter(metaSecrets()));
-  add(metaReady, WEBHOOK_PATHS.instagram, () => createInstagramAdapter(metaSecrets()));
+  // Messenger and Instagram are the same Meta app as WhatsApp by default: its secret signs their webhooks too.
+  const metaSecret = meta.appSecret ?? whatsapp.appSecret;
+  const metaSecrets = () => ({ appSecret: metaSecret!, verifyToken: metaVerify });
+  add(metaSecret !== undefined, WEBHOOK_PATHS.messenger, () => createMessengerAdapter(metaSecrets()));
+  add(metaSecret !== undefined, WEBHOOK_PATHS.instagram, () => createInstagramAdapter(metaSecrets()));
   add(twilio.authToken !== undefined, WEBHOOK_PATHS.twilioSms, () =>
     createTwilioSmsAdapter({ authToken: twilio.authToken! }),
   );
