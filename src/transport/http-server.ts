@@ -151,7 +151,14 @@ export class HttpServer {
         throw new OmniError('VALIDATION_FAILED', 'query parameters channel and providerMessageId are required');
       }
       if (!isChannelType(channel)) throw new OmniError('UNKNOWN_CHANNEL', `unknown channel "${channel}"`);
-      const ref = await this.options.gateway.findByProviderId(tenant, channel, providerMessageId);
+      let ref = await this.options.gateway.findByProviderId(tenant, channel, providerMessageId);
+      if (ref === null && channel === 'email') {
+        // Message-IDs are stored as written in the header (<id@host>); accept them with or without the brackets.
+        const alternative = providerMessageId.startsWith('<')
+          ? providerMessageId.replace(/^<|>$/g, '')
+          : `<${providerMessageId}>`;
+        ref = await this.options.gateway.findByProviderId(tenant, channel, alternative);
+      }
       if (ref === null) throw new OmniError('ROUTE_NOT_FOUND', `no message ${providerMessageId} on ${channel}`);
       const conversation = await this.options.gateway.getConversation(tenant, ref.conversationId);
       const message = conversation.messages.find((m) => m.seq === ref.seq);

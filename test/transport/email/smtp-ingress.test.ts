@@ -152,6 +152,7 @@ test('a mail delivered twice (same Message-ID) is stored once; an oversized mail
   for (let i = 0; i < 2; i++)
     await transport.sendMail({ envelope: { from: 'twice@example.com', to: ['support@omnicx.local'] }, raw });
   const ref = await lookup('<retry-1@example.com>');
+  expect((await lookup('retry-1@example.com')).id).toBe(ref.id);
   const stored = (await conversation(ref.conversationId)).messages;
   expect(stored).toHaveLength(1);
   expect(stored[0]!.content).toEqual({ type: 'text', text: 'Zweimal zugestellt, einmal gespeichert: grüße' });
