@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const section = `## Ingest throughput — ${new Date().toISOString()}
 
 Machine: ${describeMachine(machine)}. Command: \`${command}\`.
-Load generator (autocannon) and each server in separate processes on 127.0.0.1, sharing the same cores.
+Load generators (wrk for the maximum-throughput runs when installed, autocannon for the fixed-rate run) and each server in separate processes on 127.0.0.1, sharing the same cores.
 
 ${table}
 

@@ -2,12 +2,13 @@
 // bare uWebSockets.js ceiling in the same run, and the outbox's delivery rate to a local server speaking the Twilio
 // Messages API. Every server runs in its own process; results are appended to bench/RESULTS.md.
 import { createHmac } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { runLoad, type LoadFigures } from './lib/load.js';
+import { runWrkReplay, wrkAvailable } from './lib/wrk.js';
 import { freePort, startNodeProcess, stopNodeProcess } from './lib/node-process.js';
 import { appendResults, saveRaw } from './lib/results-file.js';
 
@@ -55,6 +56,33 @@ function whatsappWebhook(n: number, sender: number): { body: string; headers: Re
   };
 }
 
+/** Writes signed webhook bodies (`signature\tbody` per line) for a warm-up and a measured run: unique message ids. */
+function signedBodies(durationSec: number, senders: number): { warm: string; run: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'omnicx-signed-'));
+  const write = (name: string, count: number, offset: number) => {
+    const file = path.join(dir, name);
+    const lines: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = offset + i;
+      const { body, headers } = whatsappWebhook(n, n % senders);
+      lines.push(`${headers['x-hub-signature-256']}\t${body}`);
+      if (lines.length === 10_000) {
+        appendFileSync(file, `${lines.join('\n')}\n`);
+        lines.length = 0;
+      }
+    }
+    if (lines.length > 0) appendFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  };
+  // Enough distinct messages for 25,000/s: a faster run would start replaying (answered as duplicates).
+  const perSecond = 25_000;
+  process.stderr.write(`  signing ${perSecond * durationSec * 1.5} webhook bodies\n`);
+  return {
+    warm: write('warm.txt', Math.round(perSecond * Math.max(5, durationSec / 2)), 0),
+    run: write('run.txt', perSecond * durationSec, 10_000_000),
+  };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -76,20 +104,34 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   console.error(`webhook benchmark on ${describeMachine(machine)}`);
 
+  // With wrk installed, requests are signed ahead of time into files that wrk replays, so the run measures the server,
+  // not the generator's HMAC work; without it autocannon signs each request as it goes.
+  const files = wrkAvailable() ? signedBodies(durationSec, senders) : undefined;
+  const warmSec = Math.max(5, Math.round(durationSec / 2));
+  const load = (url: string, pathname: string, label: string, warm = false) =>
+    files !== undefined
+      ? runWrkReplay({
+          url,
+          path: pathname,
+          header: 'X-Hub-Signature-256',
+          file: warm ? files.warm : files.run,
+          connections,
+          durationSec: warm ? warmSec : durationSec,
+          label: `${label} [wrk]`,
+        })
+      : runLoad({
+          url,
+          path: pathname,
+          connections,
+          durationSec: warm ? warmSec : durationSec,
+          senders,
+          build: whatsappWebhook,
+          label: `${label} [autocannon]`,
+        });
   const figures: LoadFigures[] = [];
   console.error('1/4 bare uWebSockets.js ceiling (same signed payloads, no work)');
   const bare = await startNodeProcess({}, { script: path.join(__dirname, 'bare-uws-server.ts'), readyPath: '/health' });
-  figures.push(
-    await runLoad({
-      url: bare.base,
-      path: '/v1/messages',
-      connections,
-      durationSec,
-      senders,
-      build: whatsappWebhook,
-      label: 'bare uWS (ceiling)',
-    }),
-  );
+  figures.push(await load(bare.base, '/v1/messages', 'bare uWS (ceiling)'));
   await stopNodeProcess(bare);
 
   const providerPort = await freePort();
@@ -109,25 +151,9 @@ async function main(): Promise<void> {
     TWILIO_API_BASE_URL: provider.base,
   });
   console.error('2/4 warm-up (first contact of every sender)');
-  await runLoad({
-    url: node.base,
-    path: '/webhooks/whatsapp',
-    connections,
-    durationSec: Math.max(5, Math.round(durationSec / 2)),
-    senders,
-    build: whatsappWebhook,
-    label: 'warm-up',
-  });
+  await load(node.base, '/webhooks/whatsapp', 'warm-up', true);
   console.error('3/4 signed WhatsApp webhooks → durable commit');
-  const omni = await runLoad({
-    url: node.base,
-    path: '/webhooks/whatsapp',
-    connections,
-    durationSec,
-    senders,
-    build: whatsappWebhook,
-    label: 'OmniCX WhatsApp webhooks',
-  });
+  const omni = await load(node.base, '/webhooks/whatsapp', 'OmniCX WhatsApp webhooks');
   figures.push(omni);
 
   console.error(`4/4 outbox: ${replies} SMS replies delivered to a local Twilio-speaking server`);
@@ -181,7 +207,7 @@ async function main(): Promise<void> {
   const section = `## Channel gateway: signed webhooks and outbox — ${new Date().toISOString()}
 
 Machine: ${describeMachine(machine)}. Command: \`${command}\`.
-Load generator (autocannon, computing each HMAC-SHA256 signature) and each server in separate processes on 127.0.0.1.
+Load generator (wrk replaying bodies signed beforehand, or autocannon signing each request) and each server in separate processes on 127.0.0.1.
 
 ${table}
 

@@ -55,7 +55,7 @@ export class OmniNode {
 
   private async threadOutboundMail(tenant: TenantId, conversationId: ConversationId, messageId: string): Promise<void> {
     try {
-      const conversation = await this.gateway.getConversation(tenant, conversationId);
+      const conversation = await this.gateway.getConversationHead(tenant, conversationId);
       await this.storage?.emailThreads.record(tenant, messageId, conversation.customerId);
     } catch (error) {
       this.logger.warn({ err: error, messageId }, 'could not record the thread of an outbound mail');

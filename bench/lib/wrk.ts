@@ -48,14 +48,62 @@ export function runWrk(options: {
   durationSec: number;
   senders: number;
   label: string;
-  threads?: number;
 }): Promise<LoadFigures> {
   const dir = mkdtempSync(path.join(tmpdir(), 'omnicx-wrk-'));
   const script = path.join(dir, 'ingest.lua');
   writeFileSync(script, `SENDERS = ${options.senders}\nRUN = "${process.pid}${Date.now()}"\n${SCRIPT}`);
+  return runWrkScript(script, options);
+}
+
+const BODIES_SCRIPT = `
+local lines = {}
+local i = 0
+init = function(args)
+  for line in io.lines(FILE) do lines[#lines + 1] = line end
+end
+request = function()
+  i = i + 1
+  local line = lines[((i - 1) % #lines) + 1]
+  local tab = string.find(line, "\\t", 1, true)
+  return wrk.format("POST", PATH, {["Content-Type"] = "application/json", [HEADER] = string.sub(line, 1, tab - 1)}, string.sub(line, tab + 1))
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests":%d,"durationUs":%d,"errors":%d,"non2xx":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d,"mean":%f}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max, latency.mean))
+end
+`;
+
+/**
+ * wrk replaying pre-built requests: each line of `file` is `<header value>\t<body>` (e.g. a signature and the signed
+ * JSON), so the generator spends no CPU on signing during the run. Lines cycle if the run outlasts the file.
+ */
+export function runWrkReplay(options: {
+  url: string;
+  path: string;
+  header: string;
+  file: string;
+  connections: number;
+  durationSec: number;
+  label: string;
+}): Promise<LoadFigures> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'omnicx-wrk-'));
+  const script = path.join(dir, 'replay.lua');
+  writeFileSync(
+    script,
+    `FILE = ${JSON.stringify(options.file)}\nPATH = ${JSON.stringify(options.path)}\nHEADER = ${JSON.stringify(options.header)}\n${BODIES_SCRIPT}`,
+  );
+  return runWrkScript(script, options);
+}
+
+function runWrkScript(
+  script: string,
+  options: { url: string; connections: number; durationSec: number; label: string },
+): Promise<LoadFigures> {
   const args = [
     '-t',
-    String(options.threads ?? 1),
+    '1',
     '-c',
     String(options.connections),
     '-d',
@@ -78,25 +126,22 @@ export function runWrk(options: {
         reject(new Error(`wrk failed (${code}):\n${out}`));
         return;
       }
-      const r = JSON.parse(line.slice('RESULT '.length)) as Record<string, number>;
-      const ms = (us: number | undefined) => Math.round(((us ?? 0) / 1000) * 100) / 100;
-      resolve({
-        label: options.label,
-        requests: r.requests ?? 0,
-        rps: (r.requests ?? 0) / ((r.durationUs ?? 1) / 1e6),
-        latencyMs: {
-          p50: ms(r.p50),
-          p90: ms(r.p90),
-          p99: ms(r.p99),
-          p999: ms(r.p999),
-          max: ms(r.max),
-          mean: ms(r.mean),
-        },
-        non2xx: r.non2xx ?? 0,
-        errors: r.errors ?? 0,
-        timeouts: 0,
-        perSecond: [],
-      });
+      resolve(parseResult(options.label, line));
     });
   });
+}
+
+function parseResult(label: string, line: string): LoadFigures {
+  const r = JSON.parse(line.slice('RESULT '.length)) as Record<string, number>;
+  const ms = (us: number | undefined) => Math.round(((us ?? 0) / 1000) * 100) / 100;
+  return {
+    label,
+    requests: r.requests ?? 0,
+    rps: (r.requests ?? 0) / ((r.durationUs ?? 1) / 1e6),
+    latencyMs: { p50: ms(r.p50), p90: ms(r.p90), p99: ms(r.p99), p999: ms(r.p999), max: ms(r.max), mean: ms(r.mean) },
+    non2xx: r.non2xx ?? 0,
+    errors: r.errors ?? 0,
+    timeouts: 0,
+    perSecond: [],
+  };
 }

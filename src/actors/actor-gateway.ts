@@ -10,6 +10,7 @@ import {
   orderIdentities,
   senderIdentity,
   type ChannelType,
+  type Conversation,
   type ConversationId,
   type ConversationWithMessages,
   type CustomerId,
@@ -233,7 +234,7 @@ export class ActorGateway {
 
   /** Stores a reply in a conversation and queues it for delivery; resolves once both are durable. */
   async reply(tenant: TenantId, conversationId: ConversationId, reply: ReplyRequest): Promise<ReplyResult> {
-    const conversation = await this.getConversation(tenant, conversationId);
+    const conversation = await this.getConversationHead(tenant, conversationId);
     // Conversation actors live on their customer's shard.
     return this.pool.request(this.pool.shardFor(tenant, conversation.customerId), {
       type: 'conversation.reply',
@@ -259,6 +260,15 @@ export class ActorGateway {
       media,
     });
     return answer.attached;
+  }
+
+  /** The conversation record without its messages. */
+  getConversationHead(tenant: TenantId, conversationId: ConversationId): Promise<Conversation> {
+    return this.pool.request(this.pool.shardFor(tenant, conversationId), {
+      type: 'read.conversationHead',
+      tenant,
+      conversationId,
+    });
   }
 
   getConversation(tenant: TenantId, conversationId: ConversationId): Promise<ConversationWithMessages> {

@@ -2,6 +2,7 @@
 // an id; the reply carries the same id and either a typed body or a WireError, so errors survive the thread hop.
 import type {
   ChannelType,
+  Conversation,
   ConversationId,
   ConversationWithMessages,
   CustomerId,
@@ -124,6 +125,11 @@ export interface ShardRequestMap {
   'conversation.attachMedia': {
     req: { tenant: TenantId; conversationId: ConversationId; customerId: CustomerId; seq: number; media: MediaRef };
     res: { attached: boolean };
+  };
+  /** The conversation record alone (no messages): cheap routing lookups. */
+  'read.conversationHead': {
+    req: { tenant: TenantId; conversationId: ConversationId };
+    res: Conversation;
   };
   'read.conversation': {
     req: { tenant: TenantId; conversationId: ConversationId };

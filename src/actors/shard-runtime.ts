@@ -144,6 +144,15 @@ export class ShardRuntime {
             ...reply,
           }),
         );
+      case 'read.conversationHead': {
+        const conversation = this.options.storage.forTenant(request.tenant).getConversation(request.conversationId);
+        if (conversation === undefined) {
+          return Promise.reject(
+            new OmniError('CONVERSATION_NOT_FOUND', `conversation ${request.conversationId} not found`),
+          );
+        }
+        return Promise.resolve(conversation);
+      }
       case 'read.conversation':
         return Promise.resolve(this.readConversation(request.tenant, request.conversationId));
       case 'read.customer':
