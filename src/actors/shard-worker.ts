@@ -45,7 +45,8 @@ port.on('message', (bytes: Uint8Array) => {
   for (const frame of frames) {
     if (frame.t === 'shutdown') {
       runtime.close();
-      void storage.flushed().finally(() => {
+      // lmdb-js returns a promise-like without finally(): wrap it.
+      void Promise.resolve(storage.flushed()).finally(() => {
         storage.close();
         send({ t: 'closed' });
         // Let the thread end on its own (so exit hooks such as --cpu-prof run); the pool terminates it otherwise.

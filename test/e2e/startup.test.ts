@@ -54,6 +54,8 @@ test('SIGTERM stops the node gracefully and the data is there on the next start'
   const ack = (await res.json()) as { conversationId: string };
   node.child.kill('SIGTERM');
   expect(await node.exited).toBe(0);
+  // A clean stop: every shard closed its store without an error.
+  expect(node.output()).not.toMatch(/"level":50/);
   node = await startNodeProcess(env);
   const conversation = (await (await fetch(`${node.base}/v1/conversations/${ack.conversationId}`)).json()) as {
     messages: unknown[];
