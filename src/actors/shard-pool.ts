@@ -205,10 +205,10 @@ export class ShardPool implements ShardTransport {
   private failInFlight(slot: Slot, code: number): void {
     // Requests already posted to the dead worker may or may not have committed: answer them as retryable. Requests
     // still queued were never seen by it and wait for the restarted worker.
-    const posted = new Set<number>();
-    for (const frame of slot.queued) if (frame.t === 'req') posted.add(frame.id);
+    const notYetPosted = new Set<number>();
+    for (const frame of slot.queued) if (frame.t === 'req') notYetPosted.add(frame.id);
     for (const [id, pending] of slot.pending) {
-      if (posted.has(id)) continue;
+      if (notYetPosted.has(id)) continue;
       slot.pending.delete(id);
       pending.reject(new OmniError('SHARD_UNAVAILABLE', `shard ${slot.index} stopped (exit ${code}); retry`));
     }
