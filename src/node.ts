@@ -187,7 +187,7 @@ export class OmniNode {
         dataDir,
         tenants: tenants.multiTenant ? config.tenants.length : 'default',
         smtpPort: this.smtp?.port ?? null,
-        webhooks: buildWebhookAdapters(config).adapters.map((a) => a.path),
+        webhooks: buildWebhookAdapters(config).routes.map((r) => r.path),
         readyMs: Date.now() - started,
       },
       'OmniCX node ready',

@@ -5,13 +5,28 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 
-const tenantSchema = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant ids are lowercase letters, digits, _ and -'),
-  /** API keys that authenticate requests as this tenant (`Authorization: Bearer <key>`). */
-  apiKeys: z.array(z.string().min(16, 'API keys must be at least 16 characters')).min(1),
-});
-
 const optionalSecret = z.string().min(1).optional();
+
+/** A tenant's own webhook secrets: its webhooks are served under /t/<tenant>/webhooks/…. */
+const tenantWebhookSecretsSchema = z
+  .object({
+    whatsapp: z.object({ appSecret: optionalSecret, verifyToken: optionalSecret }).strict().optional(),
+    meta: z.object({ appSecret: optionalSecret, verifyToken: optionalSecret }).strict().optional(),
+    twilio: z.object({ authToken: optionalSecret }).strict().optional(),
+    telegram: z.object({ secretToken: optionalSecret }).strict().optional(),
+  })
+  .strict();
+
+const tenantSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'tenant ids are lowercase letters, digits, _ and -'),
+    /** API keys that authenticate requests as this tenant (`Authorization: Bearer <key>`). */
+    apiKeys: z.array(z.string().min(16, 'API keys must be at least 16 characters')).min(1),
+    webhooks: tenantWebhookSecretsSchema.optional(),
+  })
+  .strict();
+
+export type TenantWebhookSecrets = z.infer<typeof tenantWebhookSecretsSchema>;
 
 const channelsSchema = z
   .object({

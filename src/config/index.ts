@@ -1,2 +1,10 @@
 // Public surface of configuration.
-export { ConfigError, configSchema, defaultConfig, ENV_OVERRIDES, loadConfig, type OmniConfig } from './config.js';
+export {
+  ConfigError,
+  configSchema,
+  defaultConfig,
+  ENV_OVERRIDES,
+  loadConfig,
+  type OmniConfig,
+  type TenantWebhookSecrets,
+} from './config.js';

@@ -21,7 +21,7 @@ import { parseMessageRequest } from './message-request.js';
 import { parseReplyRequest } from './reply-request.js';
 import type { DeliveryLedger, OutboxStore } from '../persistence/index.js';
 import type { Server as SocketIoServer } from 'socket.io';
-import type { WebhookAdapter } from './channels/webhook-adapter.js';
+import type { WebhookRoute } from './channels/index.js';
 import { registerWebhookRoutes, type WebhookRoutesOptions } from './webhook-routes.js';
 import type { TenantResolver } from './tenant-auth.js';
 import { loadNativeUws } from './uws-native.js';
@@ -46,7 +46,7 @@ export interface HttpServerOptions {
   io?: SocketIoServer;
   /** Provider webhooks: adapters for configured channels, and the paths of channels left unconfigured. */
   webhooks?: {
-    adapters: WebhookAdapter[];
+    routes: WebhookRoute[];
     unconfigured: string[];
     deliveries: DeliveryLedger;
     publicUrl: string;

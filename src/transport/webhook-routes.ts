@@ -5,14 +5,15 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import type { ActorGateway, IngestResult } from '../actors/index.js';
-import { DEFAULT_TENANT, OmniError, type TenantId } from '../domain/index.js';
+import { OmniError, type TenantId } from '../domain/index.js';
 import type { NodeMetrics } from '../observability/index.js';
 import type { DeliveryLedger } from '../persistence/index.js';
+import type { WebhookRoute } from './channels/index.js';
 import type { InboundEvent, WebhookAdapter, WebhookOutcome, WebhookRequest } from './channels/webhook-adapter.js';
 import { readBody, sendError, sendRaw, watch } from './http-io.js';
 
 export interface WebhookRoutesOptions {
-  adapters: WebhookAdapter[];
+  routes: WebhookRoute[];
   /** Paths of channels without credentials: answered 404 CHANNEL_NOT_CONFIGURED. */
   unconfigured: string[];
   gateway: ActorGateway;
@@ -28,10 +29,10 @@ export interface WebhookRoutesOptions {
 }
 
 export function registerWebhookRoutes(app: TemplatedApp, options: WebhookRoutesOptions): void {
-  for (const adapter of options.adapters) {
-    for (const method of adapter.methods) {
+  for (const route of options.routes) {
+    for (const method of route.adapter.methods) {
       const register = method === 'GET' ? app.get.bind(app) : app.post.bind(app);
-      register(adapter.path, (res, req) => handleWebhook(adapter, method, res, req, options));
+      register(route.path, (res, req) => handleWebhook(route.adapter, route.tenant, method, res, req, options));
     }
   }
   for (const path of options.unconfigured) {
@@ -47,6 +48,7 @@ export function registerWebhookRoutes(app: TemplatedApp, options: WebhookRoutesO
 
 function handleWebhook(
   adapter: WebhookAdapter,
+  tenant: TenantId,
   method: 'GET' | 'POST',
   res: HttpResponse,
   req: HttpRequest,
@@ -90,11 +92,11 @@ function handleWebhook(
       sendRaw(res, state, outcome.status, outcome.contentType, outcome.body);
       return outcome.status;
     }
-    await commitEvents(outcome.events, options);
+    await commitEvents(tenant, outcome.events, options);
     await Promise.all(
       outcome.statuses.map((s) =>
         options.deliveries.report(
-          DEFAULT_TENANT,
+          tenant,
           s.channel,
           s.providerMessageId,
           s.status,
@@ -122,7 +124,7 @@ function handleWebhook(
  * Commits every message of one delivery. Messages of the same sender are stored one after another, in the order
  * the provider listed them; different senders in parallel.
  */
-async function commitEvents(events: InboundEvent[], options: WebhookRoutesOptions): Promise<void> {
+async function commitEvents(tenant: TenantId, events: InboundEvent[], options: WebhookRoutesOptions): Promise<void> {
   const bySender = new Map<string, InboundEvent[]>();
   for (const event of events) {
     const key = `${event.draft.channel}\u0000${event.draft.from}`;
@@ -133,12 +135,12 @@ async function commitEvents(events: InboundEvent[], options: WebhookRoutesOption
   await Promise.all(
     [...bySender.values()].map(async (list) => {
       for (const event of list) {
-        const result = await options.gateway.ingest(DEFAULT_TENANT, event.draft);
+        const result = await options.gateway.ingest(tenant, event.draft);
         options.metrics.messagesIngested.inc({
           channel: event.draft.channel,
           result: result.duplicate ? 'duplicate' : 'stored',
         });
-        if (!result.duplicate) await options.onCommitted?.(DEFAULT_TENANT, event, result);
+        if (!result.duplicate) await options.onCommitted?.(tenant, event, result);
       }
     }),
   );
