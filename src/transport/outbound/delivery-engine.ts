@@ -166,6 +166,8 @@ export class DeliveryEngine {
         nextAttemptAt: giveUp
           ? record.nextAttemptAt
           : now + retryDelay(policy, attempt, this.options.random, failure.retryAfterMs),
+        // Parts of a split message that did go out: the next attempt resumes after them.
+        ...(failure.sentProviderMessageIds === undefined ? {} : { providerMessageIds: failure.sentProviderMessageIds }),
       };
       const log = {
         outboxId: record.id,
@@ -196,6 +198,7 @@ function toMessage(record: OutboxRecord): OutboundMessage {
     to: record.to,
     content: record.content as unknown as OutboundContent,
     context: record.context as OutboundMessage['context'],
+    ...(record.providerMessageIds.length > 0 ? { sentParts: record.providerMessageIds } : {}),
   };
 }
 

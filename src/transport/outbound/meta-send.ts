@@ -82,7 +82,7 @@ export function createMetaSendAdapter(
   return {
     channel: config.channel,
     async send(message) {
-      const providerMessageIds = await sendParts(metaSendPayloads(config.channel, message), post);
+      const providerMessageIds = await sendParts(metaSendPayloads(config.channel, message), post, message.sentParts);
       return { providerMessageIds, details: { parts: providerMessageIds.length } };
     },
   };

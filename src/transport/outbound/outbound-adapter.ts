@@ -24,6 +24,8 @@ export interface OutboundMessage {
     /** Provider message id being replied to (WhatsApp context, Telegram reply_to_message_id). */
     replyToProviderMessageId?: string;
   };
+  /** Provider ids of the parts an earlier attempt already sent: the adapter resumes after them. */
+  sentParts?: string[];
   metadata?: JsonObject;
 }
 
@@ -42,6 +44,8 @@ export class DeliveryError extends Error {
     readonly retryable: boolean,
     readonly providerCode?: string,
     readonly retryAfterMs?: number,
+    /** Provider ids of the parts of a split message that did go out before the failure (a retry resumes after them). */
+    readonly sentProviderMessageIds?: string[],
   ) {
     super(message);
   }

@@ -1,18 +1,17 @@
 // Sending one outbound message as several provider messages (a long text split, a caption after its media), in
-// order, stopping at the first failure. The contract has no way to resume half-way, so a retry resends every part; the
-// error at least names the parts that already went out.
+// order, stopping at the first failure. The failure carries the ids of the parts that went out, the outbox records
+// them, and the retry resumes after them: the customer never receives a part twice.
 import { DeliveryError } from './outbound-adapter.js';
 
-/**
- * Sends parts in order and stops at the first failure. When earlier parts already went out, the error says so: the
- * outbox will retry the whole message, and whoever reads the log should know the customer may see those parts twice.
- */
+/** Sends parts in order, skipping those an earlier attempt sent (`alreadySent`), and stops at the first failure. */
 export async function sendParts<T>(
   parts: readonly T[],
   send: (part: T, index: number) => Promise<string>,
+  alreadySent: readonly string[] = [],
 ): Promise<string[]> {
-  const ids: string[] = [];
+  const ids: string[] = alreadySent.slice(0, parts.length);
   for (const [index, part] of parts.entries()) {
+    if (index < ids.length) continue;
     try {
       ids.push(await send(part, index));
     } catch (error) {
@@ -22,6 +21,7 @@ export async function sendParts<T>(
         error.retryable,
         error.providerCode,
         error.retryAfterMs,
+        [...ids],
       );
     }
   }

@@ -130,7 +130,7 @@ export function createTelegramAdapter(
   return {
     channel: 'telegram',
     async send(message) {
-      const providerMessageIds = await sendParts(telegramCalls(message), call);
+      const providerMessageIds = await sendParts(telegramCalls(message), call, message.sentParts);
       return { providerMessageIds, details: { parts: providerMessageIds.length } };
     },
   };

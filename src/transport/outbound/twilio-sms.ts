@@ -102,7 +102,7 @@ export function createTwilioSmsAdapter(
     async send(message) {
       const messages = twilioMessageParams(config, message);
       if (whatsapp) assertServiceWindow(message, now);
-      const providerMessageIds = await sendParts(messages, post);
+      const providerMessageIds = await sendParts(messages, post, message.sentParts);
       const details: JsonObject = { parts: providerMessageIds.length };
       if (!whatsapp && message.content.type === 'text') {
         const bodies = messages.map((params) => params.find(([name]) => name === 'Body')?.[1] ?? '');

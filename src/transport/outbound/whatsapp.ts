@@ -92,7 +92,7 @@ export function createWhatsAppAdapter(
     async send(message) {
       assertServiceWindow(message, now);
       const payloads = whatsAppPayloads(message);
-      const providerMessageIds = await sendParts(payloads, post);
+      const providerMessageIds = await sendParts(payloads, post, message.sentParts);
       return { providerMessageIds, details: { parts: providerMessageIds.length } };
     },
   };
