@@ -17,6 +17,15 @@ export function wrkAvailable(): boolean {
   }
 }
 
+/** Prints wrk's summary as one JSON line that runWrkScript parses. */
+const DONE = `done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests":%d,"durationUs":%d,"errors":%d,"non2xx":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d,"mean":%f}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max, latency.mean))
+end
+`;
+
 const SCRIPT = `
 local counter = 0
 local nthread = 0
@@ -34,13 +43,7 @@ request = function()
   local body = string.format('{"channel":"%s","from":"%s","text":"Hello, this is message %d: my order #A%d has not arrived yet, can you help?","providerMessageId":"wrk-%s-%d-%d"}', channel, from, n, 100000 + n % 900000, RUN, tid, n)
   return wrk.format("POST", "/v1/messages", {["Content-Type"] = "application/json"}, body)
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('RESULT {"requests":%d,"durationUs":%d,"errors":%d,"non2xx":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d,"mean":%f}\\n',
-    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max, latency.mean))
-end
-`;
+${DONE}`;
 
 export function runWrk(options: {
   url: string;
@@ -67,13 +70,7 @@ request = function()
   local tab = string.find(line, "\\t", 1, true)
   return wrk.format("POST", PATH, {["Content-Type"] = "application/json", [HEADER] = string.sub(line, 1, tab - 1)}, string.sub(line, tab + 1))
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('RESULT {"requests":%d,"durationUs":%d,"errors":%d,"non2xx":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d,"max":%d,"mean":%f}\\n',
-    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max, latency.mean))
-end
-`;
+${DONE}`;
 
 /**
  * wrk replaying pre-built requests: each line of `file` is `<header value>\t<body>` (e.g. a signature and the signed
