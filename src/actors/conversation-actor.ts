@@ -200,7 +200,7 @@ export class ConversationActor implements Actor<ConversationMsg> {
       metadata: { ...(reply.metadata ?? {}), outboxId },
     };
     const to = last.replyTo ?? last.address;
-    const context: JsonObject = { lastCustomerMessageAt: last.at };
+    const context: JsonObject = { lastCustomerMessageAt: last.at, humanAgent: reply.sender.kind === 'agent' };
     if (last.email !== undefined) {
       context.email = {
         ...(last.email.subject === undefined ? {} : { subject: last.email.subject }),

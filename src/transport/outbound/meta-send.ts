@@ -8,6 +8,7 @@ import { GRAPH_BASE_URL, graphError } from './graph-api.js';
 import { DeliveryError, type HttpClient, type OutboundAdapter, type OutboundMessage } from './outbound-adapter.js';
 import { asRecord, asString, callProvider, joinUrl, type Clock } from './provider-http.js';
 import { sendParts } from './send-parts.js';
+import { isServiceWindowOpen } from './service-window.js';
 import { splitText, type LengthUnit } from './text-split.js';
 
 export const META_TEXT_LIMITS: Readonly<Record<MetaChannel, { limit: number; unit: LengthUnit }>> = {
@@ -29,12 +30,37 @@ export interface MetaSendConfig {
 
 const ATTACHMENT_TYPE = { image: 'image', audio: 'audio', video: 'video', document: 'file' } as const;
 
+const HUMAN_AGENT_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Meta's messaging window: a standard reply within 24 hours of the customer's last message; after that, up to 7 days,
+ * only a human agent may answer (tag HUMAN_AGENT); later, nothing. Unknown last-message time: sent as a reply and
+ * left to Meta to judge.
+ */
+export function metaMessagingType(message: OutboundMessage, now: number): JsonObject {
+  const last = message.context.lastCustomerMessageAt;
+  if (last === undefined || isServiceWindowOpen(last, now)) return { messaging_type: 'RESPONSE' };
+  if (message.context.humanAgent === true && now - last < HUMAN_AGENT_WINDOW_MS) {
+    return { messaging_type: 'MESSAGE_TAG', tag: 'HUMAN_AGENT' };
+  }
+  throw new DeliveryError(
+    `outside Meta's messaging window (last customer message at ${new Date(last).toISOString()}${message.context.humanAgent === true ? '' : '; only a human agent may answer after 24 hours'})`,
+    false,
+    'WINDOW_CLOSED',
+  );
+}
+
 /** Builds the request bodies for one outbound message, in sending order. */
-export function metaSendPayloads(channel: MetaChannel, message: OutboundMessage): JsonObject[] {
+export function metaSendPayloads(
+  channel: MetaChannel,
+  message: OutboundMessage,
+  now: number = Date.now(),
+): JsonObject[] {
   const { limit, unit } = META_TEXT_LIMITS[channel];
+  const messagingType = metaMessagingType(message, now);
   const envelope = (body: JsonObject): JsonObject => ({
     recipient: { id: message.to },
-    messaging_type: 'RESPONSE',
+    ...messagingType,
     message: body,
   });
   const texts = (text: string): JsonObject[] => splitText(text, limit, unit).map((chunk) => envelope({ text: chunk }));
@@ -82,7 +108,11 @@ export function createMetaSendAdapter(
   return {
     channel: config.channel,
     async send(message) {
-      const providerMessageIds = await sendParts(metaSendPayloads(config.channel, message), post, message.sentParts);
+      const providerMessageIds = await sendParts(
+        metaSendPayloads(config.channel, message, now()),
+        post,
+        message.sentParts,
+      );
       return { providerMessageIds, details: { parts: providerMessageIds.length } };
     },
   };

@@ -23,6 +23,8 @@ export interface OutboundMessage {
     email?: { subject?: string; inReplyTo?: string; references?: string[] };
     /** Provider message id being replied to (WhatsApp context, Telegram reply_to_message_id). */
     replyToProviderMessageId?: string;
+    /** The reply comes from a human agent (Meta lets agents answer for 7 days with the HUMAN_AGENT tag). */
+    humanAgent?: boolean;
   };
   /** Provider ids of the parts an earlier attempt already sent: the adapter resumes after them. */
   sentParts?: string[];
