@@ -271,11 +271,16 @@ export class ActorGateway {
     });
   }
 
-  getConversation(tenant: TenantId, conversationId: ConversationId): Promise<ConversationWithMessages> {
+  getConversation(
+    tenant: TenantId,
+    conversationId: ConversationId,
+    page: { fromSeq?: number; limit?: number } = {},
+  ): Promise<ConversationWithMessages> {
     return this.pool.request(this.pool.shardFor(tenant, conversationId), {
       type: 'read.conversation',
       tenant,
       conversationId,
+      ...page,
     });
   }
 

@@ -132,7 +132,8 @@ export interface ShardRequestMap {
     res: Conversation;
   };
   'read.conversation': {
-    req: { tenant: TenantId; conversationId: ConversationId };
+    /** `fromSeq`/`limit` page through long timelines (default: all messages). */
+    req: { tenant: TenantId; conversationId: ConversationId; fromSeq?: number; limit?: number };
     res: ConversationWithMessages;
   };
   'read.customer': {

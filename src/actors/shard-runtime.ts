@@ -154,7 +154,9 @@ export class ShardRuntime {
         return Promise.resolve(conversation);
       }
       case 'read.conversation':
-        return Promise.resolve(this.readConversation(request.tenant, request.conversationId));
+        return Promise.resolve(
+          this.readConversation(request.tenant, request.conversationId, request.fromSeq, request.limit),
+        );
       case 'read.customer':
         return Promise.resolve(this.readCustomer(request.tenant, request.customerId));
       case 'read.providerMessage': {
@@ -171,7 +173,12 @@ export class ShardRuntime {
   }
 
   /** Reads come straight from LMDB: every acknowledged message is committed there, so it is the source of truth. */
-  private readConversation(tenant: TenantId, conversationId: ConversationId): ConversationWithMessages {
+  private readConversation(
+    tenant: TenantId,
+    conversationId: ConversationId,
+    fromSeq = 1,
+    limit?: number,
+  ): ConversationWithMessages {
     const store = this.options.storage.forTenant(tenant);
     const conversation = store.getConversation(conversationId);
     if (conversation === undefined) {
@@ -179,7 +186,7 @@ export class ShardRuntime {
     }
     const { archiveDueAt: _internal, ...visible } = conversation as typeof conversation & { archiveDueAt?: number };
     // Stored under [tenant, conversation, seq]: the range scan already yields chronological (seq) order.
-    const messages = store.getMessages(conversationId);
+    const messages = store.getMessages(conversationId, fromSeq, limit);
     return { ...visible, archived: conversation.status === 'archived', messages };
   }
 

@@ -169,7 +169,20 @@ export class HttpServer {
     this.handle('GET', '/v1/conversations/:id', 'conversations.get', async (_res, req, state, tenant) => {
       const id = req.getParameter(0) ?? '';
       if (!isConversationId(id)) throw new OmniError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`);
-      sendJson(_res, state, 200, await this.options.gateway.getConversation(tenant, id));
+      const query = new URLSearchParams(req.getQuery() ?? '');
+      const page: { fromSeq?: number; limit?: number } = {};
+      for (const [name, min] of [
+        ['fromSeq', 1],
+        ['limit', 1],
+      ] as const) {
+        const raw = query.get(name);
+        if (raw === null) continue;
+        const value = Number(raw);
+        if (!Number.isInteger(value) || value < min)
+          throw new OmniError('VALIDATION_FAILED', `${name} must be an integer ≥ ${min}`);
+        page[name] = value;
+      }
+      sendJson(_res, state, 200, await this.options.gateway.getConversation(tenant, id, page));
       return 200;
     });
 

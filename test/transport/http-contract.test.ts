@@ -81,6 +81,15 @@ describe('single-tenant node (embedded default)', () => {
     ]);
     expect(conversation.body.messages[0]?.content).toEqual({ type: 'text', text: 'Hi, my order is late' });
 
+    // Long timelines page with fromSeq/limit.
+    const page = await getJson<ConversationWithMessages>(
+      base,
+      `/v1/conversations/${a.body.conversationId}?fromSeq=2&limit=1`,
+    );
+    expect(page.body.messages.map((m) => m.seq)).toEqual([2]);
+    expect(page.body.lastSeq).toBe(3);
+    expect((await getJson(base, `/v1/conversations/${a.body.conversationId}?limit=0`)).status).toBe(400);
+
     const customer = await getJson<CustomerProfile>(base, `/v1/customers/${a.body.customerId}`);
     expect(customer.status).toBe(200);
     expect(customer.body.name).toBe('Ada');
