@@ -1,0 +1,93 @@
+// Feature extraction `omnicx-hash-v1` (models/features/spec.md): the hashed word and character n-gram ids every
+// default model takes as input. It must match the Python reference used in training bit for bit — the test replays
+// models/features/test-vectors.json — so change nothing here without retraining and regenerating the vectors.
+
+export interface HashingSpec {
+  wordBuckets: number;
+  charBuckets: number;
+  maxLen: number;
+  charNgrams: number[];
+}
+
+const encoder = new TextEncoder();
+
+/** FNV-1a 32-bit over the UTF-8 bytes of a string (the spec's hash; not the shard router's UTF-16 variant). */
+export function fnv1a32Utf8(text: string): number {
+  const bytes = encoder.encode(text);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193) >>> 0;
+  return hash >>> 0;
+}
+
+/** Spec section 1: well-formed, NFKC, lower case, apostrophes removed, digits 1-9 folded to 0. */
+export function normalizeForHashing(text: string): string {
+  const wellFormed = (text as string & { toWellFormed(): string }).toWellFormed();
+  return wellFormed
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/['\u2019]/g, '')
+    .replace(/[1-9]/g, '0');
+}
+
+type CharClass = 'W' | 'S' | '';
+
+function charClass(cp: number): CharClass {
+  if ((cp >= 0x61 && cp <= 0x7a) || (cp >= 0x30 && cp <= 0x39)) return 'W';
+  if (cp >= 0xc0 && cp <= 0x1fff && cp !== 0xd7 && cp !== 0xf7) return 'W';
+  if ((cp >= 0x3040 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7af)) return 'W';
+  if (cp === 0x21 || cp === 0x3f) return 'S';
+  if ((cp >= 0x2190 && cp <= 0x2bff) || (cp >= 0x1f000 && cp <= 0x1faff)) return 'S';
+  return '';
+}
+
+export interface Token {
+  text: string;
+  isWord: boolean;
+}
+
+/** Spec section 2: runs of word characters are words, each symbol is its own token, everything else separates. */
+export function tokenizeForHashing(text: string): Token[] {
+  const tokens: Token[] = [];
+  let current = '';
+  for (const ch of normalizeForHashing(text)) {
+    const kind = charClass(ch.codePointAt(0) as number);
+    if (kind === 'W') {
+      current += ch;
+      continue;
+    }
+    if (current !== '') {
+      tokens.push({ text: current, isWord: true });
+      current = '';
+    }
+    if (kind === 'S') tokens.push({ text: ch, isWord: false });
+  }
+  if (current !== '') tokens.push({ text: current, isWord: true });
+  return tokens;
+}
+
+/** Spec sections 3-4: unigrams, bigrams and character n-grams → distinct ids in first-occurrence order, ≤ maxLen. */
+export function textToIds(text: string, spec: HashingSpec): number[] {
+  const seen = new Set<number>();
+  const ids: number[] = [];
+  const push = (kind: 'w' | 'c', feature: string): boolean => {
+    const hash = fnv1a32Utf8(feature);
+    const id = kind === 'w' ? 1 + (hash % spec.wordBuckets) : 1 + spec.wordBuckets + (hash % spec.charBuckets);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    ids.push(id);
+    return ids.length >= spec.maxLen;
+  };
+  let previous: string | undefined;
+  for (const token of tokenizeForHashing(text)) {
+    if (push('w', token.text)) return ids;
+    if (previous !== undefined && push('w', `${previous} ${token.text}`)) return ids;
+    if (token.isWord) {
+      const points = Array.from(`<${token.text}>`);
+      for (const n of spec.charNgrams) {
+        for (let i = 0; i + n <= points.length; i++) if (push('c', points.slice(i, i + n).join(''))) return ids;
+      }
+    }
+    previous = token.text;
+  }
+  return ids;
+}

@@ -1,0 +1,10 @@
+// Public surface of inference: the feature hashing shared with the training scripts, and the ONNX text classifier.
+// (The inference pool of worker threads, entities, embeddings and RAG come with issue 4.)
+export {
+  fnv1a32Utf8,
+  normalizeForHashing,
+  textToIds,
+  tokenizeForHashing,
+  type HashingSpec,
+} from './features/hashed-ngrams.js';
+export { OnnxTextClassifier, type Classification, type ClassifierManifest } from './onnx-text-classifier.js';

@@ -1,0 +1,40 @@
+// The TypeScript feature extraction must be bit-identical to the Python side the models were trained with: replay
+// every test vector (unicode, emoji, scripts, surrogates, truncation) written by models/features/hashing.py.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  fnv1a32Utf8,
+  normalizeForHashing,
+  textToIds,
+  tokenizeForHashing,
+  type HashingSpec,
+} from '../../src/inference/features/hashed-ngrams.js';
+
+interface Vectors {
+  features: HashingSpec;
+  fnv1a32: Record<string, number>;
+  vectors: Array<{ text: string; normalized: string; tokens: Array<string | [string, boolean]>; ids: number[] }>;
+}
+
+const vectors = JSON.parse(
+  readFileSync(path.join(__dirname, '..', '..', 'models', 'features', 'test-vectors.json'), 'utf8'),
+) as Vectors;
+
+test('FNV-1a over UTF-8 matches the reference table', () => {
+  expect(Object.keys(vectors.fnv1a32).length).toBeGreaterThan(0);
+  for (const [text, hash] of Object.entries(vectors.fnv1a32)) expect(fnv1a32Utf8(text)).toBe(hash);
+});
+
+test.each(vectors.vectors.map((v, i) => [i, v] as const))(
+  'vector %i: normalization, tokens and ids are identical',
+  (_i, vector) => {
+    expect(normalizeForHashing(vector.text)).toBe(vector.normalized);
+    const tokens = tokenizeForHashing(vector.text).map((t) => t.text);
+    expect(tokens).toEqual(vector.tokens.map((t) => (Array.isArray(t) ? t[0] : t)));
+    expect(textToIds(vector.text, vectors.features)).toEqual(vector.ids);
+  },
+);
+
+test('the vectors cover truncation at maxLen', () => {
+  expect(vectors.vectors.some((v) => v.ids.length === vectors.features.maxLen)).toBe(true);
+});
