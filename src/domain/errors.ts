@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   SHARD_UNAVAILABLE: 503,
   SHARD_TIMEOUT: 503,
   SHUTTING_DOWN: 503,
+  INFERENCE_OVERLOADED: 503,
+  INFERENCE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,3 +8,6 @@ export {
   type HashingSpec,
 } from './features/hashed-ngrams.js';
 export { OnnxTextClassifier, type Classification, type ClassifierManifest } from './onnx-text-classifier.js';
+export { InferencePool, type InferencePoolOptions, type InferencePoolStats } from './inference-pool.js';
+export type { TextAnalysis } from './inference-protocol.js';
+export { TextAnalyzer } from './text-analyzer.js';

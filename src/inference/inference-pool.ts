@@ -1,0 +1,167 @@
+// The inference pool: onnxruntime sessions in worker threads behind a typed `analyze(text)`. Requests are
+// micro-batched (up to `maxBatch` texts, or whatever arrived within `maxWaitMs`), the queue is bounded (past
+// `maxQueue` waiting texts a request is refused at once with INFERENCE_OVERLOADED instead of piling up), a crashed
+// worker is replaced, and `reload()` swaps in freshly loaded models without dropping requests.
+import { Worker } from 'node:worker_threads';
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import { OmniError } from '../domain/index.js';
+import type { InferenceWorkerData, PoolToWorker, TextAnalysis, WorkerToPool } from './inference-protocol.js';
+
+export interface InferencePoolOptions {
+  modelsDir: string;
+  /** Worker threads. @default 1 */
+  workers?: number;
+  /** onnxruntime intra-op threads per worker. @default 1 */
+  intraOpNumThreads?: number;
+  /** Largest batch sent to a worker. @default 32 */
+  maxBatch?: number;
+  /** Longest a text waits for its batch to fill. @default 2 */
+  maxWaitMs?: number;
+  /** Texts allowed to wait; more are refused with INFERENCE_OVERLOADED. @default 10000 */
+  maxQueue?: number;
+  logger: Logger;
+}
+
+interface Waiting {
+  text: string;
+  resolve: (analysis: TextAnalysis) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  ready: boolean;
+  busy: Waiting[] | undefined;
+  retired: boolean;
+}
+
+export interface InferencePoolStats {
+  queued: number;
+  workers: number;
+  batches: number;
+  items: number;
+}
+
+export class InferencePool {
+  private workers: PoolWorker[] = [];
+  private readonly queue: Waiting[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  private closed = false;
+  private batches = 0;
+  private items = 0;
+
+  constructor(private readonly options: InferencePoolOptions) {}
+
+  async start(): Promise<void> {
+    this.workers = await Promise.all(Array.from({ length: this.options.workers ?? 1 }, () => this.spawn()));
+  }
+
+  get stats(): InferencePoolStats {
+    return { queued: this.queue.length, workers: this.workers.length, batches: this.batches, items: this.items };
+  }
+
+  /** Intent and sentiment of one text. Rejects with INFERENCE_OVERLOADED when the queue is full. */
+  analyze(text: string): Promise<TextAnalysis> {
+    if (this.closed) return Promise.reject(new OmniError('INFERENCE_UNAVAILABLE', 'inference pool is closed'));
+    if (this.queue.length >= (this.options.maxQueue ?? 10_000)) {
+      return Promise.reject(
+        new OmniError('INFERENCE_OVERLOADED', `inference queue is full (${this.queue.length} waiting)`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ text, resolve, reject });
+      if (this.queue.length >= (this.options.maxBatch ?? 32)) this.dispatch();
+      else this.timer ??= setTimeout(() => this.dispatch(), this.options.maxWaitMs ?? 2);
+    });
+  }
+
+  /** Loads the models again in new workers and swaps them in once ready; requests keep flowing meanwhile. */
+  async reload(): Promise<void> {
+    const fresh = await Promise.all(Array.from({ length: this.options.workers ?? 1 }, () => this.spawn()));
+    const old = this.workers;
+    this.workers = fresh;
+    for (const w of old) {
+      w.retired = true;
+      if (w.busy === undefined) void w.worker.terminate();
+    }
+    this.options.logger.info({ workers: fresh.length }, 'inference models reloaded');
+    this.dispatch();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    for (const waiting of this.queue.splice(0))
+      waiting.reject(new OmniError('INFERENCE_UNAVAILABLE', 'inference pool closed'));
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    for (const w of this.workers) {
+      if (this.queue.length === 0) break;
+      if (!w.ready || w.busy !== undefined || w.retired) continue;
+      const batch = this.queue.splice(0, this.options.maxBatch ?? 32);
+      w.busy = batch;
+      this.batches++;
+      this.items += batch.length;
+      const message: PoolToWorker = { t: 'batch', id: this.nextId++, texts: batch.map((b) => b.text) };
+      w.worker.postMessage(message);
+    }
+  }
+
+  private spawn(): Promise<PoolWorker> {
+    const fromSource = __filename.endsWith('.ts');
+    const data: InferenceWorkerData = {
+      modelsDir: this.options.modelsDir,
+      intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
+    };
+    const worker = new Worker(path.join(__dirname, fromSource ? 'inference-worker.ts' : 'inference-worker.js'), {
+      workerData: data,
+      execArgv: fromSource ? ['--require', require.resolve('tsx/cjs')] : [],
+    });
+    const entry: PoolWorker = { worker, ready: false, busy: undefined, retired: false };
+    return new Promise((resolve, reject) => {
+      worker.on('message', (message: WorkerToPool) => {
+        if (message.t === 'ready') {
+          entry.ready = true;
+          resolve(entry);
+          this.dispatch();
+          return;
+        }
+        const batch = entry.busy ?? [];
+        entry.busy = undefined;
+        if (message.ok) batch.forEach((b, i) => b.resolve(message.analyses[i] as TextAnalysis));
+        else batch.forEach((b) => b.reject(OmniError.fromWire(message.error)));
+        if (entry.retired) void worker.terminate();
+        else this.dispatch();
+      });
+      worker.on('error', (error) => {
+        this.options.logger.error({ err: error }, 'inference worker failed');
+        if (!entry.ready) reject(error);
+      });
+      worker.on('exit', (code) => {
+        const lost = entry.busy ?? [];
+        entry.busy = undefined;
+        for (const b of lost)
+          b.reject(new OmniError('INFERENCE_UNAVAILABLE', `inference worker stopped (exit ${code}); retry`));
+        if (entry.retired || this.closed || !entry.ready) return;
+        // Replace a worker that died in service; the others keep serving meanwhile.
+        this.options.logger.warn({ code }, 'restarting inference worker');
+        this.workers = this.workers.filter((w) => w !== entry);
+        void this.spawn().then(
+          (replacement) => {
+            this.workers.push(replacement);
+            this.dispatch();
+          },
+          (error: unknown) => this.options.logger.error({ err: error }, 'inference worker restart failed'),
+        );
+      });
+    });
+  }
+}

@@ -1,0 +1,25 @@
+// Messages between the inference pool (main or shard thread) and its workers: batches of texts in, per-text analyses
+// out, typed errors back. Structured clone carries them (plain objects of strings and numbers).
+import type { WireError } from '../domain/index.js';
+
+export interface TextAnalysis {
+  intent: {
+    label: string;
+    confidence: number;
+    outOfScope: boolean;
+    ranking: Array<{ label: string; probability: number }>;
+  };
+  sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number; confidence: number };
+}
+
+export interface InferenceWorkerData {
+  modelsDir: string;
+  intraOpNumThreads: number;
+}
+
+export type PoolToWorker = { t: 'batch'; id: number; texts: string[] };
+
+export type WorkerToPool =
+  | { t: 'ready'; models: Record<string, string> }
+  | { t: 'result'; id: number; ok: true; analyses: TextAnalysis[] }
+  | { t: 'result'; id: number; ok: false; error: WireError };

@@ -1,0 +1,21 @@
+// Worker-thread entry of the inference pool: loads the models once, then analyses batches. onnxruntime-node's run
+// is synchronous on this thread, which is exactly why it lives here and not on an I/O thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import { OmniError } from '../domain/index.js';
+import type { InferenceWorkerData, PoolToWorker, WorkerToPool } from './inference-protocol.js';
+import { TextAnalyzer } from './text-analyzer.js';
+
+const port = parentPort;
+if (port === null) throw new Error('inference-worker must run in a worker thread');
+const data = workerData as InferenceWorkerData;
+
+void TextAnalyzer.load(data.modelsDir, data.intraOpNumThreads).then((analyzer) => {
+  const send = (message: WorkerToPool) => port.postMessage(message);
+  port.on('message', (message: PoolToWorker) => {
+    analyzer.analyze(message.texts).then(
+      (analyses) => send({ t: 'result', id: message.id, ok: true, analyses }),
+      (error: unknown) => send({ t: 'result', id: message.id, ok: false, error: OmniError.from(error).toWire() }),
+    );
+  });
+  send({ t: 'ready', models: analyzer.models });
+});
