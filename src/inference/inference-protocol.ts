@@ -6,9 +6,13 @@ export interface TextAnalysis {
   intent: {
     label: string;
     confidence: number;
+    /** Confidence below 0.70 (Requirement 2.2). */
+    lowConfidence: boolean;
     outOfScope: boolean;
     ranking: Array<{ label: string; probability: number }>;
   };
+  /** Every intent found in the message (per clause), strongest first (Requirement 2.5). */
+  intents: Array<{ label: string; confidence: number; clause: string }>;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number; confidence: number };
 }
 

@@ -1,8 +1,32 @@
-// Runs both default models on a batch: intent (with its out-of-scope rule) and sentiment, whose score in [-1, 1] is
-// p(positive) - p(negative) (Requirement 3.1), with the label from the model's argmax.
+// Runs the default models on a batch of messages: intent (with its out-of-scope rule and the low-confidence flag),
+// several intents per message (each clause classified, distinct intents ranked by confidence), and sentiment as a
+// score in [-1, 1] = p(positive) - p(negative) with its label from fixed thresholds (Requirements 2.1-2.5, 3.1-3.3).
 import * as path from 'node:path';
 import type { TextAnalysis } from './inference-protocol.js';
-import { OnnxTextClassifier } from './onnx-text-classifier.js';
+import { OnnxTextClassifier, type Classification } from './onnx-text-classifier.js';
+
+/** Below this confidence an intent is flagged (Requirement 2.2). */
+export const LOW_CONFIDENCE = 0.7;
+/** Sentiment labels from the score: ≤ -0.25 negative, ≥ 0.25 positive, neutral between (Requirements 3.2-3.3). */
+export const SENTIMENT_THRESHOLDS = { negative: -0.25, positive: 0.25 } as const;
+/** A clause's intent counts towards the message's intents from this confidence on. */
+const CLAUSE_MIN_CONFIDENCE = 0.5;
+
+export function sentimentLabel(score: number): 'negative' | 'neutral' | 'positive' {
+  return score <= SENTIMENT_THRESHOLDS.negative
+    ? 'negative'
+    : score >= SENTIMENT_THRESHOLDS.positive
+      ? 'positive'
+      : 'neutral';
+}
+
+/** Splits a message into clauses: sentences, and parts joined by "and also", "also", "and", "but", "plus". */
+export function splitClauses(text: string): string[] {
+  return text
+    .split(/[.!?;\n]+|\b(?:and also|also|and|but|plus)\b/i)
+    .map((clause) => clause.trim())
+    .filter((clause) => clause.split(/\s+/).length >= 2);
+}
 
 export class TextAnalyzer {
   private constructor(
@@ -22,24 +46,39 @@ export class TextAnalyzer {
     return { intent: this.intent.manifest.name, sentiment: this.sentiment.manifest.name };
   }
 
+  get intentLabels(): readonly string[] {
+    return this.intent.manifest.labels;
+  }
+
   async analyze(texts: string[]): Promise<TextAnalysis[]> {
-    const [intents, sentiments] = await Promise.all([this.intent.classify(texts), this.sentiment.classify(texts)]);
-    return texts.map((_, i) => {
-      const intent = intents[i]!;
-      const sentiment = sentiments[i]!;
+    // One intent batch for the messages and all their clauses (a message with one clause adds nothing).
+    const clauses = texts.map((text) => {
+      const parts = splitClauses(text);
+      return parts.length > 1 ? parts : [];
+    });
+    const [intents, sentiments] = await Promise.all([
+      this.intent.classify([...texts, ...clauses.flat()]),
+      this.sentiment.classify(texts),
+    ]);
+    let offset = texts.length;
+    return texts.map((text, i) => {
+      const whole = intents[i] as Classification;
+      const own = clauses[i] as string[];
+      const perClause = intents.slice(offset, offset + own.length);
+      offset += own.length;
+      const sentiment = sentiments[i] as Classification;
       const p = (label: string) => sentiment.ranking.find((r) => r.label === label)?.probability ?? 0;
+      const score = Math.max(-1, Math.min(1, p('positive') - p('negative')));
       return {
         intent: {
-          label: intent.label,
-          confidence: intent.confidence,
-          outOfScope: intent.outOfScope,
-          ranking: intent.ranking.slice(0, 5),
+          label: whole.label,
+          confidence: whole.confidence,
+          lowConfidence: whole.confidence < LOW_CONFIDENCE,
+          outOfScope: whole.outOfScope,
+          ranking: whole.ranking.slice(0, 5),
         },
-        sentiment: {
-          label: sentiment.label as TextAnalysis['sentiment']['label'],
-          score: Math.max(-1, Math.min(1, p('positive') - p('negative'))),
-          confidence: sentiment.confidence,
-        },
+        intents: rankIntents(text, whole, own, perClause),
+        sentiment: { label: sentimentLabel(score), score, confidence: sentiment.confidence },
       };
     });
   }
@@ -47,4 +86,24 @@ export class TextAnalyzer {
   async close(): Promise<void> {
     await Promise.all([this.intent.close(), this.sentiment.close()]);
   }
+}
+
+/** Distinct in-scope intents of the message and its clauses, each with its best confidence, strongest first. */
+function rankIntents(
+  text: string,
+  whole: Classification,
+  clauses: string[],
+  perClause: Classification[],
+): TextAnalysis['intents'] {
+  const best = new Map<string, { label: string; confidence: number; clause: string }>();
+  const consider = (c: Classification, clause: string, always: boolean) => {
+    if (c.outOfScope || (!always && c.confidence < CLAUSE_MIN_CONFIDENCE)) return;
+    const current = best.get(c.label);
+    if (current === undefined || c.confidence > current.confidence)
+      best.set(c.label, { label: c.label, confidence: c.confidence, clause });
+  };
+  consider(whole, text, true);
+  perClause.forEach((c, k) => consider(c, clauses[k] as string, false));
+  const ranked = [...best.values()].sort((a, b) => b.confidence - a.confidence);
+  return ranked.length > 0 ? ranked : [{ label: whole.label, confidence: whole.confidence, clause: text }];
 }
