@@ -11,3 +11,11 @@ export { OnnxTextClassifier, type Classification, type ClassifierManifest } from
 export { InferencePool, type InferencePoolOptions, type InferencePoolStats } from './inference-pool.js';
 export type { TextAnalysis } from './inference-protocol.js';
 export { TextAnalyzer } from './text-analyzer.js';
+export {
+  EntityExtractor,
+  parseAmount,
+  type Entity,
+  type EntityExtractorOptions,
+  type EntityType,
+} from './entities/entity-extractor.js';
+export { LOW_CONFIDENCE, SENTIMENT_THRESHOLDS, sentimentLabel, splitClauses } from './text-analyzer.js';

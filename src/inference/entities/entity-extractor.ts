@@ -1,0 +1,147 @@
+// Entity extraction (Requirement 2.4): order and invoice ids, email addresses, phone numbers (normalized to E.164),
+// money amounts with their currency, dates and times (resolved with chrono-node against the message's time), and
+// product names from a configurable catalogue. Each entity carries its span in the text and a normalized value.
+import * as chrono from 'chrono-node';
+import { normalizeEmail, normalizePhone } from '../../domain/index.js';
+
+export type EntityType = 'order_id' | 'invoice_id' | 'email' | 'phone' | 'money' | 'datetime' | 'product';
+
+export interface Entity {
+  type: EntityType;
+  /** The matched text and its [start, end) span in the message. */
+  text: string;
+  start: number;
+  end: number;
+  /** order/invoice id without '#' or leading zeros; email lower-cased; phone E.164; money {amount, currency}; ISO time. */
+  value: string | { amount: number; currency: string };
+}
+
+export interface EntityExtractorOptions {
+  /** Product names to recognize (matched whole-word, case-insensitively). */
+  products?: string[];
+  /** Currency when only "dollars" or a bare "$" is given. @default 'USD' */
+  defaultCurrency?: string;
+}
+
+const ORDER =
+  /\b(?:order|purchase|purchased|orders|tracking|package|shipment)(?:\s+(?:id|number|no\.?|nr\.?|num|#))?\s*[:#]?\s*#?([A-Z0-9][A-Z0-9-]{3,24})\b/gi;
+const INVOICE =
+  /\b(?:invoice|bill|receipt)s?(?:\s+(?:id|number|no\.?|nr\.?|#))?\s*[:#]?\s*(#?[A-Z0-9][A-Z0-9-]{2,24})\b/gi;
+const EMAIL = /[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}/gi;
+const PHONE = /(?<![\w#])\+?\d[\d\s().-]{6,18}\d(?!\w)/g;
+const SYMBOLS: Record<string, string> = { $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR' };
+const WORDS: Record<string, string> = {
+  dollar: 'USD',
+  dollars: 'USD',
+  usd: 'USD',
+  euro: 'EUR',
+  euros: 'EUR',
+  eur: 'EUR',
+  pound: 'GBP',
+  pounds: 'GBP',
+  gbp: 'GBP',
+  yen: 'JPY',
+  jpy: 'JPY',
+  rupees: 'INR',
+  inr: 'INR',
+  chf: 'CHF',
+  cad: 'CAD',
+  aud: 'AUD',
+};
+const MONEY_BEFORE = /([$€£¥₹])\s?(\d{1,3}(?:[,.\s]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)/g;
+const MONEY_AFTER =
+  /\b(\d{1,3}(?:[,.\s]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)\s?(dollars?|usd|euros?|eur|pounds?|gbp|yen|jpy|rupees|inr|chf|cad|aud|€|£|\$)(?!\w)/gi;
+
+/** "1,234.50" / "1.234,50" / "12" → 1234.5 / 1234.5 / 12 (the last separator followed by 1-2 digits is decimal). */
+export function parseAmount(raw: string): number {
+  const cleaned = raw.replace(/\s/g, '');
+  const decimal = /[.,](\d{1,2})$/.exec(cleaned);
+  const integer = (decimal ? cleaned.slice(0, decimal.index) : cleaned).replace(/[.,]/g, '');
+  return Number(decimal ? `${integer}.${decimal[1]}` : integer);
+}
+
+function idValue(raw: string): string {
+  return raw
+    .replace(/^#/, '')
+    .replace(/^0+(?=\d)/, '')
+    .toUpperCase();
+}
+
+export class EntityExtractor {
+  private readonly products: Array<{ name: string; pattern: RegExp }>;
+
+  constructor(private readonly options: EntityExtractorOptions = {}) {
+    this.products = (options.products ?? []).map((name) => ({
+      name,
+      pattern: new RegExp(`(?<![\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'giu'),
+    }));
+  }
+
+  extract(text: string, reference: Date = new Date()): Entity[] {
+    const found: Entity[] = [];
+    const taken: Array<[number, number]> = [];
+    const overlaps = (s: number, e: number) => taken.some(([a, b]) => s < b && e > a);
+    const add = (entity: Entity) => {
+      if (overlaps(entity.start, entity.end)) return;
+      taken.push([entity.start, entity.end]);
+      found.push(entity);
+    };
+    const group = (m: RegExpExecArray, n: number) => {
+      const value = m[n] as string;
+      const start = (m.index ?? 0) + m[0].lastIndexOf(value);
+      return { value, start, end: start + value.length };
+    };
+
+    for (const m of text.matchAll(EMAIL)) {
+      const value = normalizeEmail(m[0]);
+      if (value !== undefined)
+        add({ type: 'email', text: m[0], start: m.index ?? 0, end: (m.index ?? 0) + m[0].length, value });
+    }
+    for (const m of text.matchAll(INVOICE)) {
+      const g = group(m, 1);
+      if (/\d/.test(g.value))
+        add({ type: 'invoice_id', text: g.value, start: g.start, end: g.end, value: idValue(g.value) });
+    }
+    for (const m of text.matchAll(ORDER)) {
+      const g = group(m, 1);
+      if (/\d/.test(g.value))
+        add({ type: 'order_id', text: g.value, start: g.start, end: g.end, value: idValue(g.value) });
+    }
+    for (const pattern of [MONEY_BEFORE, MONEY_AFTER]) {
+      for (const m of text.matchAll(pattern)) {
+        const symbolFirst = pattern === MONEY_BEFORE;
+        const unit = (symbolFirst ? m[1] : m[2]) as string;
+        const amount = parseAmount((symbolFirst ? m[2] : m[1]) as string);
+        const currency = SYMBOLS[unit] ?? WORDS[unit.toLowerCase()] ?? this.options.defaultCurrency ?? 'USD';
+        const start = m.index ?? 0;
+        if (Number.isFinite(amount))
+          add({ type: 'money', text: m[0], start, end: start + m[0].length, value: { amount, currency } });
+      }
+    }
+    for (const m of text.matchAll(PHONE)) {
+      const digits = m[0].replace(/\D/g, '');
+      // A phone needs a country code (leading + or 00) or at least 10 digits; shorter runs are ids or amounts.
+      if (!m[0].trim().startsWith('+') && !m[0].startsWith('00') && digits.length < 10) continue;
+      const value = normalizePhone(m[0]);
+      const start = m.index ?? 0;
+      if (value !== undefined)
+        add({ type: 'phone', text: m[0].trim(), start, end: start + m[0].trimEnd().length, value });
+    }
+    for (const result of chrono.parse(text, reference, { forwardDate: true })) {
+      add({
+        type: 'datetime',
+        text: result.text,
+        start: result.index,
+        end: result.index + result.text.length,
+        value: result.start.date().toISOString(),
+      });
+    }
+    for (const product of this.products) {
+      for (const m of text.matchAll(product.pattern)) {
+        const start = m.index ?? 0;
+        add({ type: 'product', text: m[0], start, end: start + m[0].length, value: product.name });
+      }
+    }
+    return found.sort((a, b) => a.start - b.start);
+  }
+}
