@@ -17,6 +17,7 @@ import {
   type CustomerProfile,
   type Identity,
   type MediaRef,
+  type SentimentTrend,
   type TenantId,
 } from '../domain/index.js';
 import type { InboundDraft, IngestResult, MergeHandOver, ReplyRequest, ReplyResult, ShardStats } from './protocol.js';
@@ -260,6 +261,22 @@ export class ActorGateway {
       media,
     });
     return answer.attached;
+  }
+
+  /** Records the sentiment score of a stored message in its conversation; answers the updated trend. */
+  recordSentiment(
+    tenant: TenantId,
+    ref: { conversationId: ConversationId; customerId: CustomerId; seq: number },
+    score: number,
+  ): Promise<SentimentTrend> {
+    return this.pool.request(this.pool.shardFor(tenant, ref.customerId), {
+      type: 'conversation.recordSentiment',
+      tenant,
+      conversationId: ref.conversationId,
+      customerId: ref.customerId,
+      seq: ref.seq,
+      score,
+    });
   }
 
   /** The conversation record without its messages. */

@@ -4,6 +4,7 @@
 import {
   newMessageId,
   newOutboxId,
+  addSentiment,
   OmniError,
   type ChannelType,
   type Conversation,
@@ -15,6 +16,7 @@ import {
   type MessageContent,
   type MessageId,
   type OutboundContent,
+  type SentimentTrend,
   type UnifiedMessage,
 } from '../domain/index.js';
 import type { OutboxRecord, TenantStore } from '../persistence/index.js';
@@ -34,6 +36,7 @@ export type ConversationMsg =
   | { type: 'archiveCheck'; dueAt?: number }
   | ({ type: 'reply'; reply: ReplyRequest } & Reply<ReplyResult>)
   | ({ type: 'attachMedia'; seq: number; media: MediaRef } & Reply<{ attached: boolean }>)
+  | ({ type: 'recordSentiment'; seq: number; score: number } & Reply<SentimentTrend>)
   | ({ type: 'archive'; reason: 'inactive' | 'customer-merged' } & Reply<boolean>);
 
 export interface ConversationActorDeps {
@@ -84,6 +87,8 @@ export class ConversationActor implements Actor<ConversationMsg> {
         return this.reply(msg);
       case 'attachMedia':
         return this.attachMedia(msg);
+      case 'recordSentiment':
+        return this.recordSentiment(msg);
     }
   }
 
@@ -242,6 +247,34 @@ export class ConversationActor implements Actor<ConversationMsg> {
         msg.reject(new OmniError('STORAGE_FAILURE', `reply not committed: ${String(error)}`));
       },
     );
+  }
+
+  /** Adds a message's sentiment to the conversation's history and persists the new head. */
+  private recordSentiment(msg: Extract<ConversationMsg, { type: 'recordSentiment' }>): void {
+    const conversation = this.conversation;
+    if (conversation === undefined) {
+      msg.reject(new OmniError('CONVERSATION_NOT_FOUND', `conversation ${this.id} not found`));
+      return;
+    }
+    const message = this.deps.store.getMessage(this.id, msg.seq);
+    const sentiment = addSentiment(conversation.sentiment, {
+      seq: msg.seq,
+      score: msg.score,
+      at: message?.receivedAt ?? Date.now(),
+    });
+    const next: StoredConversation = { ...conversation, sentiment };
+    this.conversation = next;
+    this.inflight++;
+    this.deps.store
+      .putConversationHead(next)
+      .finally(() => this.inflight--)
+      .then(
+        () => msg.resolve(sentiment),
+        (error: unknown) => {
+          this.broken = true;
+          msg.reject(error);
+        },
+      );
   }
 
   /** Puts a downloaded file's reference on the media message it belongs to. */

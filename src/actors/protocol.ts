@@ -13,6 +13,7 @@ import type {
   MessageContent,
   MessageSender,
   OutboundContent,
+  SentimentTrend,
   MessageId,
   TenantId,
   WireError,
@@ -130,6 +131,11 @@ export interface ShardRequestMap {
   'read.conversationHead': {
     req: { tenant: TenantId; conversationId: ConversationId };
     res: Conversation;
+  };
+  /** Records a message's sentiment score in its conversation (history, trend, deterioration). */
+  'conversation.recordSentiment': {
+    req: { tenant: TenantId; conversationId: ConversationId; customerId: CustomerId; seq: number; score: number };
+    res: SentimentTrend;
   };
   'read.conversation': {
     /** `fromSeq`/`limit` page through long timelines (default: all messages). */

@@ -153,6 +153,15 @@ export class ShardRuntime {
         }
         return Promise.resolve(conversation);
       }
+      case 'conversation.recordSentiment':
+        return ask((reply) =>
+          host.tell(CONVERSATION, actorKey(request.tenant, request.conversationId), {
+            type: 'recordSentiment',
+            seq: request.seq,
+            score: request.score,
+            ...reply,
+          }),
+        );
       case 'read.conversation':
         return Promise.resolve(
           this.readConversation(request.tenant, request.conversationId, request.fromSeq, request.limit),

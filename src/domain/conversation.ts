@@ -1,5 +1,6 @@
 // A conversation: one customer's running context across all their channels (Requirement 4.1-4.5).
 import type { ChannelType } from './channel.js';
+import type { SentimentTrend } from './sentiment-trend.js';
 import type { ConversationId, CustomerId } from './ids.js';
 import type { UnifiedMessage } from './message.js';
 import type { TenantId } from './tenant.js';
@@ -20,6 +21,8 @@ export interface Conversation {
   archivedAt?: number;
   /** Why it was archived: inactivity timer, or closed because its customer was merged into another. */
   archiveReason?: 'inactive' | 'customer-merged';
+  /** Sentiment of the customer's messages: recent scores, trend, deterioration (Requirements 3.4-3.5). */
+  sentiment?: SentimentTrend;
   /** The customer's latest message per channel: where and how a reply on that channel goes. */
   lastInbound?: Partial<Record<ChannelType, LastInbound>>;
 }

@@ -11,4 +11,5 @@ export * from './intent.js';
 export * from './json.js';
 export * from './message.js';
 export * from './outbound.js';
+export * from './sentiment-trend.js';
 export * from './tenant.js';

@@ -130,6 +130,11 @@ export class TenantStore {
     });
   }
 
+  /** Rewrites a conversation's head (its owning actor only). */
+  putConversationHead(conversation: Conversation): Promise<boolean> {
+    return this.db.conversations.put(keys.conversation(this.tenant, conversation.id), conversation);
+  }
+
   /** Opens a conversation: its record and its first archival timer entry, atomically. */
   openConversation(conversation: Conversation, archiveDueAt: number): Promise<boolean> {
     const t = this.tenant;
