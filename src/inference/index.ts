@@ -18,4 +18,4 @@ export {
   type EntityExtractorOptions,
   type EntityType,
 } from './entities/entity-extractor.js';
-export { LOW_CONFIDENCE, SENTIMENT_THRESHOLDS, sentimentLabel, splitClauses } from './text-analyzer.js';
+export { detectLanguage, LOW_CONFIDENCE, SENTIMENT_THRESHOLDS, sentimentLabel, splitClauses } from './text-analyzer.js';

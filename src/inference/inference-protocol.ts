@@ -14,6 +14,8 @@ export interface TextAnalysis {
   /** Every intent found in the message (per clause), strongest first (Requirement 2.5). */
   intents: Array<{ label: string; confidence: number; clause: string }>;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number; confidence: number };
+  /** ISO 639-1 code of the message's language, or 'und' when the text is too short or unclear to tell. */
+  language: string;
 }
 
 export interface InferenceWorkerData {

@@ -2,6 +2,7 @@
 // several intents per message (each clause classified, distinct intents ranked by confidence), and sentiment as a
 // score in [-1, 1] = p(positive) - p(negative) with its label from fixed thresholds (Requirements 2.1-2.5, 3.1-3.3).
 import * as path from 'node:path';
+import { detect } from 'tinyld';
 import type { TextAnalysis } from './inference-protocol.js';
 import { OnnxTextClassifier, type Classification } from './onnx-text-classifier.js';
 
@@ -11,6 +12,12 @@ export const LOW_CONFIDENCE = 0.7;
 export const SENTIMENT_THRESHOLDS = { negative: -0.25, positive: 0.25 } as const;
 /** A clause's intent counts towards the message's intents from this confidence on. */
 const CLAUSE_MIN_CONFIDENCE = 0.5;
+
+/** The message's language (tinyld, a compact n-gram identifier); 'und' when it cannot tell (e.g. "ok", emoji). */
+export function detectLanguage(text: string): string {
+  const code = text.trim().length < 4 ? '' : detect(text);
+  return code === '' ? 'und' : code;
+}
 
 export function sentimentLabel(score: number): 'negative' | 'neutral' | 'positive' {
   return score <= SENTIMENT_THRESHOLDS.negative
@@ -79,6 +86,7 @@ export class TextAnalyzer {
         },
         intents: rankIntents(text, whole, own, perClause),
         sentiment: { label: sentimentLabel(score), score, confidence: sentiment.confidence },
+        language: detectLanguage(text),
       };
     });
   }
