@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine, machineInfo } from './lib/machine.js';
-import { runLoad, type LoadFigures } from './lib/load.js';
+import { figuresTable, runLoad, type LoadFigures } from './lib/load.js';
 import { runWrkReplay, wrkAvailable } from './lib/wrk.js';
 import { freePort, startNodeProcess, stopNodeProcess } from './lib/node-process.js';
 import { appendResults, saveRaw } from './lib/results-file.js';
@@ -196,14 +196,7 @@ async function main(): Promise<void> {
 
   const ratio = omni.rps / (figures[0]?.rps ?? 1);
   const command = `npm run bench:webhooks -- --duration ${durationSec} --connections ${connections} --senders ${senders} --replies ${replies}`;
-  const table = [
-    '| run | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | non-2xx | errors |',
-    '|---|---|---|---|---|---|---|---|',
-    ...figures.map(
-      (f) =>
-        `| ${f.label} | ${Math.round(f.rps)} | ${f.latencyMs.p50} | ${f.latencyMs.p90} | ${f.latencyMs.p99} | ${f.latencyMs.p999} | ${f.non2xx} | ${f.errors + f.timeouts} |`,
-    ),
-  ].join('\n');
+  const table = figuresTable(figures);
   const section = `## Channel gateway: signed webhooks and outbox — ${new Date().toISOString()}
 
 Machine: ${describeMachine(machine)}. Command: \`${command}\`.

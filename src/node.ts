@@ -139,6 +139,7 @@ export class OmniNode {
     this.media = media;
     media.start();
 
+    const webhooks = buildWebhookAdapters(config);
     const server = new HttpServer({
       host: config.host,
       port: config.port,
@@ -153,7 +154,7 @@ export class OmniNode {
       onReplyQueued: () => engine.kick(),
       io,
       webhooks: {
-        ...buildWebhookAdapters(config),
+        ...webhooks,
         deliveries: storage.deliveries,
         // A media job is durable before the provider is answered: a crash after the 200 cannot lose the file.
         onCommitted: async (tenant, event, result) => {
@@ -187,7 +188,7 @@ export class OmniNode {
         dataDir,
         tenants: tenants.multiTenant ? config.tenants.length : 'default',
         smtpPort: this.smtp?.port ?? null,
-        webhooks: buildWebhookAdapters(config).routes.map((r) => r.path),
+        webhooks: webhooks.routes.map((r) => r.path),
         readyMs: Date.now() - started,
       },
       'OmniCX node ready',

@@ -103,3 +103,15 @@ export function runLoad(options: LoadOptions): Promise<LoadFigures> {
     instance.on('done', () => process.stderr.write('\n'));
   });
 }
+
+/** The markdown table every throughput benchmark appends to bench/RESULTS.md. */
+export function figuresTable(figures: LoadFigures[]): string {
+  return [
+    '| run | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | non-2xx | errors |',
+    '|---|---|---|---|---|---|---|---|',
+    ...figures.map(
+      (f) =>
+        `| ${f.label} | ${Math.round(f.rps)} | ${f.latencyMs.p50} | ${f.latencyMs.p90} | ${f.latencyMs.p99} | ${f.latencyMs.p999} | ${f.non2xx} | ${f.errors + f.timeouts} |`,
+    ),
+  ].join('\n');
+}
