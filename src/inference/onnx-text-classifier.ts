@@ -1,17 +1,36 @@
-// A text classifier exported to ONNX with its manifest (models/<name>/): hashed n-gram ids in, class probabilities
-// out, with the manifest's decision rule (out-of-scope rejection below a threshold). onnxruntime-node runs
-// synchronously on the calling thread, so this belongs in an inference worker, never on the I/O thread.
-import { readFileSync } from 'node:fs';
+// A text classifier exported to ONNX, loaded from a model directory, with the manifest's decision rule
+// (out-of-scope rejection below a threshold). Two kinds of directory load through the same `load`/`classify`:
+//   - ours (models/<name>/): manifest.json with features "omnicx-hash-v1"; hashed n-gram ids in (`ids`, `mask`),
+//     class probabilities out (`probs`);
+//   - a Hugging Face transformer export (BERT-family): model.onnx + tokenizer.json (+ config.json with id2label
+//     and/or our manifest.json); token ids in (`input_ids`, `attention_mask`, `token_type_ids`, as the session
+//     declares them), `logits` out, softmax here.
+// onnxruntime-node runs synchronously on the calling thread, so this belongs in an inference worker, never on the
+// I/O thread.
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
+import type { TextTokenizer, TokenizerJson } from './tokenizers/tokenizer.js';
+import { tokenizerFromJson } from './tokenizers/wordpiece-tokenizer.js';
+
+export type HashedFeatures = HashingSpec & { name: string };
+
+/** The features of a transformer directory: its tokenizer.json, described (filled in by the loader). */
+export interface TransformerFeatures {
+  name: 'hf-tokenizer';
+  /** The tokenizer model type, e.g. "WordPiece". */
+  tokenizer: string;
+  /** Longest input in tokens, special tokens included; longer texts are truncated. */
+  maxLength: number;
+}
 
 export interface ClassifierManifest {
   name: string;
   labels: string[];
   outOfScopeLabel?: string;
   decision?: { rejectThreshold?: number };
-  features: HashingSpec & { name: string };
+  features: HashedFeatures | TransformerFeatures;
 }
 
 export interface Classification {
@@ -23,47 +42,163 @@ export interface Classification {
   ranking: Array<{ label: string; probability: number }>;
 }
 
+/** The raw scores of one text: class probabilities in label order, and the logits when the model outputs them. */
+export interface Scores {
+  probabilities: number[];
+  logits: number[] | null;
+}
+
+/** config.json as transformers writes it (the fields read here). */
+interface HfConfig {
+  _name_or_path?: string;
+  model_type?: string;
+  id2label?: Record<string, string>;
+  max_position_embeddings?: number;
+  pad_token_id?: number;
+}
+
+/** The model inputs a transformer export may declare, and how each is filled. */
+const TRANSFORMER_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids'] as const;
+type TransformerInput = (typeof TRANSFORMER_INPUTS)[number];
+
+interface Transformer {
+  tokenizer: TextTokenizer;
+  inputs: Array<{ name: TransformerInput; type: 'int64' | 'int32' | 'float32' }>;
+  output: string;
+}
+
+/** A batch's model output, row-major [batch, labels]. */
+interface RawScores {
+  probs?: Float32Array;
+  logits?: Float32Array;
+}
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+
 export class OnnxTextClassifier {
   private constructor(
     readonly manifest: ClassifierManifest,
     private readonly session: ort.InferenceSession,
+    private readonly transformer: Transformer | null,
   ) {}
 
+  /** The tokenizer of a transformer model (null for hashed-feature models). */
+  get tokenizer(): TextTokenizer | null {
+    return this.transformer?.tokenizer ?? null;
+  }
+
   static async load(dir: string, options: { intraOpNumThreads?: number } = {}): Promise<OnnxTextClassifier> {
-    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ClassifierManifest;
-    if (manifest.features?.name !== 'omnicx-hash-v1') {
-      throw new Error(`${dir}: unsupported feature spec ${String(manifest.features?.name)} (expected omnicx-hash-v1)`);
+    const manifestFile = path.join(dir, 'manifest.json');
+    const manifest = existsSync(manifestFile) ? readJson<Partial<ClassifierManifest>>(manifestFile) : null;
+    const hashed = manifest?.features?.name === 'omnicx-hash-v1';
+    const tokenizerFile = path.join(dir, 'tokenizer.json');
+    if (!hashed && !existsSync(tokenizerFile)) {
+      throw new Error(
+        `${dir}: unsupported feature spec ${String(manifest?.features?.name)} (expected omnicx-hash-v1, ` +
+          'or a Hugging Face export with tokenizer.json)',
+      );
     }
     const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), {
       intraOpNumThreads: options.intraOpNumThreads ?? 1,
       interOpNumThreads: 1,
     });
-    return new OnnxTextClassifier(manifest, session);
+    try {
+      if (hashed) return new OnnxTextClassifier(manifest as ClassifierManifest, session, null);
+      return OnnxTextClassifier.loadTransformer(dir, manifest, session);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
   }
 
-  /** Hashes each text once and classifies the batch in one session run. */
-  async classify(texts: string[]): Promise<Classification[]> {
-    if (texts.length === 0) return [];
-    const rows = texts.map((text) => textToIds(text, this.manifest.features));
-    const width = Math.max(1, ...rows.map((r) => r.length));
-    const ids = new BigInt64Array(rows.length * width);
-    const mask = new Float32Array(rows.length * width);
-    rows.forEach((row, r) =>
-      row.forEach((id, j) => {
-        ids[r * width + j] = BigInt(id);
-        mask[r * width + j] = 1;
-      }),
-    );
-    const output = await this.session.run({
-      ids: new ort.Tensor('int64', ids, [rows.length, width]),
-      mask: new ort.Tensor('float32', mask, [rows.length, width]),
+  private static loadTransformer(
+    dir: string,
+    manifest: Partial<ClassifierManifest> | null,
+    session: ort.InferenceSession,
+  ): OnnxTextClassifier {
+    const configFile = path.join(dir, 'config.json');
+    const config = existsSync(configFile) ? readJson<HfConfig>(configFile) : {};
+    const tokenizerConfigFile = path.join(dir, 'tokenizer_config.json');
+    const tokenizerConfig = existsSync(tokenizerConfigFile)
+      ? readJson<{ model_max_length?: number }>(tokenizerConfigFile)
+      : {};
+
+    // Max length when tokenizer.json has no truncation: tokenizer_config's model_max_length (transformers writes
+    // 1e30 for "unset"), else 512; never more than the model's position table (RoBERTa-style models offset their
+    // positions by pad_token_id + 1, so two of their max_position_embeddings are unusable).
+    let maxLength = 512;
+    const modelMax = tokenizerConfig.model_max_length;
+    if (typeof modelMax === 'number' && modelMax > 0 && modelMax < 1e6) maxLength = modelMax;
+    if (typeof config.max_position_embeddings === 'number') {
+      const offset = ['roberta', 'xlm-roberta', 'camembert'].includes(config.model_type ?? '') ? 2 : 0;
+      maxLength = Math.min(maxLength, config.max_position_embeddings - offset);
+    }
+    const tokenizer = tokenizerFromJson(readJson<TokenizerJson>(path.join(dir, 'tokenizer.json')), { maxLength });
+
+    const labels = manifest?.labels ?? labelsFromConfig(dir, config);
+    if (manifest?.labels && config.id2label && Object.keys(config.id2label).length !== manifest.labels.length) {
+      throw new Error(
+        `${dir}: manifest.json has ${manifest.labels.length} labels, config.json id2label has ` +
+          `${Object.keys(config.id2label).length}`,
+      );
+    }
+
+    const inputs = session.inputMetadata.map((meta) => {
+      if (!(TRANSFORMER_INPUTS as readonly string[]).includes(meta.name)) {
+        throw new Error(
+          `${dir}: model input ${meta.name} is not one the loader feeds (${TRANSFORMER_INPUTS.join(', ')})`,
+        );
+      }
+      const type = meta.isTensor ? meta.type : 'int64';
+      if (type !== 'int64' && type !== 'int32' && type !== 'float32') {
+        throw new Error(`${dir}: model input ${meta.name} has type ${type} (expected int64, int32 or float32)`);
+      }
+      return { name: meta.name as TransformerInput, type };
     });
-    const probs = output.probs?.data as Float32Array;
+    if (!inputs.some((i) => i.name === 'input_ids')) throw new Error(`${dir}: the model has no input_ids input`);
+    const output = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+    if (output === undefined) throw new Error(`${dir}: the model has no output`);
+
+    const full: ClassifierManifest = {
+      name: manifest?.name ?? path.basename(path.resolve(dir)),
+      labels,
+      ...(manifest?.outOfScopeLabel !== undefined && { outOfScopeLabel: manifest.outOfScopeLabel }),
+      ...(manifest?.decision !== undefined && { decision: manifest.decision }),
+      features: { name: 'hf-tokenizer', tokenizer: tokenizer.modelType, maxLength: tokenizer.maxLength },
+    };
+    return new OnnxTextClassifier(full, session, { tokenizer, inputs, output });
+  }
+
+  /** Runs the batch in one session run: probabilities (and logits) per text, in label order. */
+  async scores(texts: string[]): Promise<Scores[]> {
+    if (texts.length === 0) return [];
+    const numLabels = this.manifest.labels.length;
+    const output = this.transformer ? await this.runTransformer(this.transformer, texts) : await this.runHashed(texts);
+    for (const data of [output.probs, output.logits]) {
+      if (data && data.length !== texts.length * numLabels) {
+        throw new Error(
+          `${this.manifest.name}: the model gives ${data.length / texts.length} scores per text, ` +
+            `the labels are ${numLabels}`,
+        );
+      }
+    }
+    return texts.map((_, r) => {
+      const logits = output.logits ? Array.from(output.logits.subarray(r * numLabels, (r + 1) * numLabels)) : null;
+      const probabilities = output.probs
+        ? Array.from(output.probs.subarray(r * numLabels, (r + 1) * numLabels))
+        : softmax(logits as number[]);
+      return { probabilities, logits };
+    });
+  }
+
+  /** Classifies the batch in one session run, applying the manifest's out-of-scope rule. */
+  async classify(texts: string[]): Promise<Classification[]> {
+    const scores = await this.scores(texts);
     const labels = this.manifest.labels;
     const threshold = this.manifest.decision?.rejectThreshold;
-    return rows.map((_, r) => {
+    return scores.map(({ probabilities }) => {
       const ranking = labels
-        .map((label, c) => ({ label, probability: probs[r * labels.length + c] as number }))
+        .map((label, c) => ({ label, probability: probabilities[c] as number }))
         .sort((a, b) => b.probability - a.probability);
       const top = ranking[0] as { label: string; probability: number };
       const oos = this.manifest.outOfScopeLabel;
@@ -77,7 +212,89 @@ export class OnnxTextClassifier {
     });
   }
 
+  /** Hashes each text once; `ids` 0-padded, `mask` 1/0. */
+  private async runHashed(texts: string[]): Promise<RawScores> {
+    const features = this.manifest.features as HashedFeatures;
+    const rows = texts.map((text) => textToIds(text, features));
+    const width = Math.max(1, ...rows.map((r) => r.length));
+    const ids = new BigInt64Array(rows.length * width);
+    const mask = new Float32Array(rows.length * width);
+    rows.forEach((row, r) =>
+      row.forEach((id, j) => {
+        ids[r * width + j] = BigInt(id);
+        mask[r * width + j] = 1;
+      }),
+    );
+    const output = await this.session.run({
+      ids: new ort.Tensor('int64', ids, [rows.length, width]),
+      mask: new ort.Tensor('float32', mask, [rows.length, width]),
+    });
+    return { probs: output.probs?.data as Float32Array, logits: output.logits?.data as Float32Array | undefined };
+  }
+
+  /** Tokenizes each text; pads to the longest row with the pad id, attention_mask 1/0, token types from the
+   * tokenizer (0 for one sentence), positions 0..n-1 where the model asks for them. */
+  private async runTransformer(model: Transformer, texts: string[]): Promise<RawScores> {
+    const rows = texts.map((text) => model.tokenizer.encode(text));
+    const width = Math.max(1, ...rows.map((r) => r.ids.length));
+    const size = rows.length * width;
+    const values: Record<TransformerInput, number[]> = {
+      input_ids: new Array<number>(size).fill(model.tokenizer.padId),
+      attention_mask: new Array<number>(size).fill(0),
+      token_type_ids: new Array<number>(size).fill(0),
+      position_ids: new Array<number>(size).fill(0),
+    };
+    rows.forEach((row, r) =>
+      row.ids.forEach((id, j) => {
+        const at = r * width + j;
+        values.input_ids[at] = id;
+        values.attention_mask[at] = 1;
+        values.token_type_ids[at] = row.typeIds[j] ?? 0;
+        values.position_ids[at] = j;
+      }),
+    );
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const { name, type } of model.inputs) {
+      const data =
+        type === 'int64'
+          ? BigInt64Array.from(values[name], (v) => BigInt(v))
+          : type === 'int32'
+            ? Int32Array.from(values[name])
+            : Float32Array.from(values[name]);
+      feeds[name] = new ort.Tensor(type, data, [rows.length, width]);
+    }
+    const output = await this.session.run(feeds);
+    const logits = output[model.output];
+    if (!logits || !(logits.data instanceof Float32Array)) {
+      throw new Error(`${this.manifest.name}: output ${model.output} is not a float32 tensor`);
+    }
+    return { logits: logits.data };
+  }
+
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** transformers' id2label ({"0": "a", "1": "b"}) as a list; the keys must be 0..n-1. */
+function labelsFromConfig(dir: string, config: HfConfig): string[] {
+  const entries = Object.entries(config.id2label ?? {});
+  if (entries.length === 0) throw new Error(`${dir}: no labels (manifest.json labels or config.json id2label)`);
+  const labels: string[] = [];
+  for (const [key, label] of entries) {
+    const index = Number(key);
+    if (!Number.isInteger(index) || index < 0 || index >= entries.length) {
+      throw new Error(`${dir}: config.json id2label keys must be 0..${entries.length - 1} (got ${key})`);
+    }
+    labels[index] = label;
+  }
+  return labels;
+}
+
+/** Softmax in double precision (max subtracted), as torch.softmax gives it. */
+export function softmax(logits: readonly number[]): number[] {
+  const max = Math.max(...logits);
+  const exps = logits.map((x) => Math.exp(x - max));
+  const sum = exps.reduce((s, x) => s + x, 0);
+  return exps.map((x) => x / sum);
 }
