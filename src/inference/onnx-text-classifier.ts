@@ -2,8 +2,8 @@
 // (out-of-scope rejection below a threshold). Two kinds of directory load through the same `load`/`classify`:
 //   - ours (models/<name>/): manifest.json with features "omnicx-hash-v1"; hashed n-gram ids in (`ids`, `mask`),
 //     class probabilities out (`probs`);
-//   - a Hugging Face transformer export (BERT-family): model.onnx + tokenizer.json (+ config.json with id2label
-//     and/or our manifest.json); token ids in (`input_ids`, `attention_mask`, `token_type_ids`, as the session
+//   - a Hugging Face transformer export (BERT/RoBERTa family): model.onnx + tokenizer.json (+ config.json with
+//     id2label and/or our manifest.json); token ids in (`input_ids`, `attention_mask`, `token_type_ids`, as the session
 //     declares them), `logits` out, softmax here.
 // onnxruntime-node runs synchronously on the calling thread, so this belongs in an inference worker, never on the
 // I/O thread.
@@ -11,8 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
-import type { TextTokenizer, TokenizerJson } from './tokenizers/tokenizer.js';
-import { tokenizerFromJson } from './tokenizers/wordpiece-tokenizer.js';
+import { tokenizerFromJson, type TextTokenizer, type TokenizerJson } from './tokenizers/index.js';
 
 export type HashedFeatures = HashingSpec & { name: string };
 

@@ -2,18 +2,25 @@
  * @jest-environment ./test/helpers/onnx-environment.js
  */
 // A user's own fine-tuned Hugging Face transformer loads through the same OnnxTextClassifier.load/classify as our
-// models. The fixture (test/fixtures/tiny-bert/, built by models/tiny-bert/build.py) is a tiny BERT classifier with
-// random weights exported as transformers does (input_ids, attention_mask, token_type_ids → logits), its WordPiece
-// tokenizer.json and config.json (id2label); reference.json holds the Python-side token ids and torch's logits.
+// models. The fixtures (built by models/tiny-bert/build.py) are tiny classifiers with random weights exported as
+// transformers does, with their tokenizer.json and config.json (id2label): test/fixtures/tiny-bert/ (BERT, WordPiece;
+// input_ids, attention_mask, token_type_ids → logits) and test/fixtures/tiny-roberta/ (RoBERTa, byte-level BPE;
+// input_ids, attention_mask → logits). reference.json holds the Python-side token ids and torch's logits.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { OnnxTextClassifier, softmax } from '../../src/inference/onnx-text-classifier.js';
-import { TokenizerError, type TokenizerJson } from '../../src/inference/tokenizers/tokenizer.js';
-import { WordPieceTokenizer, tokenizerFromJson } from '../../src/inference/tokenizers/wordpiece-tokenizer.js';
+import {
+  BpeTokenizer,
+  TokenizerError,
+  WordPieceTokenizer,
+  tokenizerFromJson,
+  type TokenizerJson,
+} from '../../src/inference/tokenizers/index.js';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'tiny-bert');
+const ROBERTA = path.join(__dirname, '..', 'fixtures', 'tiny-roberta');
 const BUILD_SCRIPT = path.join(__dirname, '..', '..', 'models', 'tiny-bert', 'build.py');
 
 interface Reference {
@@ -21,11 +28,9 @@ interface Reference {
   labels: string[];
   cases: Array<{ text: string; ids: number[]; logits: number[] }>;
 }
-const reference = JSON.parse(readFileSync(path.join(FIXTURE, 'reference.json'), 'utf8')) as Reference;
+const readReference = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'reference.json'), 'utf8')) as Reference;
+const reference = readReference(FIXTURE);
 const tokenizerJson = JSON.parse(readFileSync(path.join(FIXTURE, 'tokenizer.json'), 'utf8')) as TokenizerJson;
-const config = JSON.parse(readFileSync(path.join(FIXTURE, 'config.json'), 'utf8')) as {
-  id2label: Record<string, string>;
-};
 const argmax = (xs: readonly number[]) => xs.indexOf(Math.max(...xs));
 
 /** A copy of the fixture in a temp dir, with some files replaced. */
@@ -38,33 +43,41 @@ function fixtureCopy(replace: Record<string, unknown> = {}): string {
   return dir;
 }
 
-describe('a Hugging Face BERT export through OnnxTextClassifier', () => {
+describe.each([
+  { kind: 'BERT', dir: FIXTURE, tokenizer: 'WordPiece', padId: 0 },
+  { kind: 'RoBERTa', dir: ROBERTA, tokenizer: 'BPE', padId: 1 }, // its model declares no token_type_ids
+])('a Hugging Face $kind export through OnnxTextClassifier', ({ dir, tokenizer, padId }) => {
+  const ref = readReference(dir);
   let model: OnnxTextClassifier;
   beforeAll(async () => {
-    model = await OnnxTextClassifier.load(FIXTURE);
+    model = await OnnxTextClassifier.load(dir);
   });
   afterAll(() => model.close());
 
   test('loads without a manifest: labels from config.json id2label, name from the directory', () => {
+    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
+      id2label: Record<string, string>;
+    };
     expect(model.manifest.labels).toEqual(Object.keys(config.id2label).map((k) => config.id2label[k]));
-    expect(model.manifest.labels).toEqual(reference.labels);
-    expect(model.manifest.name).toBe('tiny-bert');
-    expect(model.manifest.features).toEqual({ name: 'hf-tokenizer', tokenizer: 'WordPiece', maxLength: 64 });
-    expect(model.tokenizer?.padId).toBe(0);
+    expect(model.manifest.labels).toEqual(ref.labels);
+    expect(model.manifest.name).toBe(path.basename(dir));
+    // RoBERTa: tokenizer_config has transformers' "unset" 1e30, so max_position_embeddings (66) - 2 decides
+    expect(model.manifest.features).toEqual({ name: 'hf-tokenizer', tokenizer, maxLength: 64 });
+    expect(model.tokenizer?.padId).toBe(padId);
   });
 
-  test('the TypeScript WordPiece ids equal the reference ids exactly, for every text', () => {
-    expect(reference.cases.length).toBeGreaterThanOrEqual(20);
-    for (const { text, ids } of reference.cases) {
+  test('the TypeScript tokenizer ids equal the reference ids exactly, for every text', () => {
+    expect(ref.cases.length).toBeGreaterThanOrEqual(20);
+    for (const { text, ids } of ref.cases) {
       expect({ text, ids: model.tokenizer!.encode(text).ids }).toEqual({ text, ids });
     }
   });
 
   test('logits and probabilities match torch within 1e-4 (whole reference set in one padded batch)', async () => {
-    const scores = await model.scores(reference.cases.map((c) => c.text));
+    const scores = await model.scores(ref.cases.map((c) => c.text));
     let worst = 0;
     scores.forEach((score, i) => {
-      const expected = reference.cases[i]!.logits;
+      const expected = ref.cases[i]!.logits;
       const expectedProbs = softmax(expected);
       score.logits!.forEach((x, c) => (worst = Math.max(worst, Math.abs(x - expected[c]!))));
       score.probabilities.forEach((p, c) => expect(Math.abs(p - expectedProbs[c]!)).toBeLessThan(1e-4));
@@ -73,10 +86,10 @@ describe('a Hugging Face BERT export through OnnxTextClassifier', () => {
   });
 
   test('classify returns id2label labels, probabilities summing to 1, the argmax of torch logits', async () => {
-    const results = await model.classify(reference.cases.map((c) => c.text));
+    const results = await model.classify(ref.cases.map((c) => c.text));
     results.forEach((result, i) => {
-      expect(result.label).toBe(reference.labels[argmax(reference.cases[i]!.logits)]);
-      expect(result.ranking.map((r) => r.label).sort()).toEqual([...reference.labels].sort());
+      expect(result.label).toBe(ref.labels[argmax(ref.cases[i]!.logits)]);
+      expect(result.ranking.map((r) => r.label).sort()).toEqual([...ref.labels].sort());
       expect(result.ranking.reduce((s, r) => s + r.probability, 0)).toBeCloseTo(1, 6);
       expect(result.confidence).toBe(result.ranking[0]!.probability);
       expect(result.outOfScope).toBe(false); // no manifest: no out-of-scope rule
@@ -86,7 +99,7 @@ describe('a Hugging Face BERT export through OnnxTextClassifier', () => {
   });
 
   test('a batch gives the same answers as one text at a time (padding changes nothing)', async () => {
-    const texts = reference.cases.map((c) => c.text);
+    const texts = ref.cases.map((c) => c.text);
     const batch = await model.scores(texts);
     for (const [i, text] of texts.entries()) {
       const [single] = await model.scores([text]);
@@ -104,7 +117,7 @@ describe('a Hugging Face BERT export through OnnxTextClassifier', () => {
       garbage, // control characters, lone surrogates, private use, ...
       '\u0000\u0001\ufffd\ud800\udfff',
       '😡😡😡👍🏽🙏',
-      '[CLS][SEP][PAD][MASK]',
+      '[CLS][SEP][PAD][MASK]<s></s><pad><mask>',
     ];
     for (const text of inputs) {
       expect(model.tokenizer!.encode(text).ids.length).toBeLessThanOrEqual(64);
@@ -114,13 +127,15 @@ describe('a Hugging Face BERT export through OnnxTextClassifier', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(results).toHaveLength(inputs.length);
     for (const result of results) {
-      expect(reference.labels).toContain(result.label);
+      expect(ref.labels).toContain(result.label);
       expect(Number.isFinite(result.confidence)).toBe(true);
       expect(result.ranking.reduce((s, r) => s + r.probability, 0)).toBeCloseTo(1, 6);
     }
     expect(await model.classify([])).toEqual([]);
   });
+});
 
+describe('our manifest.json beside a Hugging Face export', () => {
   test('our manifest.json, when present, names the model and adds the out-of-scope rule', async () => {
     const dir = fixtureCopy({
       'manifest.json': {
@@ -149,7 +164,7 @@ describe('tokenizer.json features we do not support are refused clearly', () => 
     model: { type, vocab: { '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3 }, merges: [] },
   });
 
-  test.each(['BPE', 'Unigram', 'WordLevel'])('model %s: TokenizerError UNSUPPORTED_TOKENIZER', (type) => {
+  test.each(['Unigram', 'WordLevel'])('model %s: TokenizerError UNSUPPORTED_TOKENIZER', (type) => {
     expect(() => tokenizerFromJson(withModelType(type))).toThrow(TokenizerError);
     expect(() => tokenizerFromJson(withModelType(type))).toThrow(`unsupported tokenizer model ${type}`);
     try {
@@ -159,10 +174,10 @@ describe('tokenizer.json features we do not support are refused clearly', () => 
     }
   });
 
-  test('the loader refuses a directory whose tokenizer.json is a BPE (RoBERTa) one', async () => {
-    const dir = fixtureCopy({ 'tokenizer.json': withModelType('BPE') });
+  test('the loader refuses a directory whose tokenizer.json is a SentencePiece (Unigram) one', async () => {
+    const dir = fixtureCopy({ 'tokenizer.json': withModelType('Unigram') });
     try {
-      await expect(OnnxTextClassifier.load(dir)).rejects.toThrow('unsupported tokenizer model BPE');
+      await expect(OnnxTextClassifier.load(dir)).rejects.toThrow('unsupported tokenizer model Unigram');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -177,6 +192,11 @@ describe('tokenizer.json features we do not support are refused clearly', () => 
     );
     const noUnk = { ...tokenizerJson, model: { ...tokenizerJson.model, unk_token: '<nope>' } };
     expect(() => tokenizerFromJson(noUnk)).toThrow(TokenizerError);
+    const roberta = JSON.parse(readFileSync(path.join(ROBERTA, 'tokenizer.json'), 'utf8')) as TokenizerJson;
+    const fallback = { ...roberta, model: { ...roberta.model, byte_fallback: true } };
+    expect(() => tokenizerFromJson(fallback)).toThrow('unsupported tokenizer BPE option byte_fallback');
+    const suffix = { ...roberta, model: { ...roberta.model, end_of_word_suffix: '</w>' } };
+    expect(() => tokenizerFromJson(suffix)).toThrow('unsupported tokenizer BPE option end_of_word_suffix');
   });
 
   test('a config.json without id2label (and no manifest) is refused at load time', async () => {
@@ -248,6 +268,35 @@ describe('WordPiece tokenizer options', () => {
   });
 });
 
+describe('byte-level BPE tokenizer options', () => {
+  const roberta = JSON.parse(readFileSync(path.join(ROBERTA, 'tokenizer.json'), 'utf8')) as TokenizerJson;
+  const merges = (roberta.model.merges as string[]).map((m) => m.split(' ') as [string, string]);
+
+  test('merges given as pairs (newer tokenizers) give the same ids as merges given as strings', () => {
+    const asStrings = new BpeTokenizer(roberta);
+    const asPairs = new BpeTokenizer({ ...roberta, model: { ...roberta.model, merges } });
+    for (const { text } of readReference(ROBERTA).cases)
+      expect(asPairs.encode(text).ids).toEqual(asStrings.encode(text).ids);
+  });
+
+  test('add_prefix_space puts a space before the first word (Ġ), as a word inside the text has', () => {
+    const withPrefix = new BpeTokenizer({
+      ...roberta,
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: true, use_regex: true },
+    });
+    const plain = new BpeTokenizer(roberta);
+    expect(withPrefix.encode('order').tokens[1]).toBe(plain.encode('my order').tokens.at(-2));
+    expect(withPrefix.encode('order').tokens[1]?.startsWith('Ġ')).toBe(true);
+  });
+
+  test('a 100 KB word without spaces is merged in well under a second (priority-queue merges)', () => {
+    const tok = new BpeTokenizer(roberta, { maxLength: 64 });
+    const started = Date.now();
+    expect(tok.encode('ab'.repeat(50_000)).ids).toHaveLength(64);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
 const hasTorch =
   spawnSync('/usr/bin/python3', ['-c', 'import torch, onnx'], { stdio: 'ignore', timeout: 60_000 }).status === 0;
 
@@ -256,16 +305,23 @@ const hasTorch =
   () => {
     const out = mkdtempSync(path.join(tmpdir(), 'omnicx-tiny-bert-build-'));
     try {
-      const run = spawnSync('/usr/bin/python3', [BUILD_SCRIPT, '--out', out], { encoding: 'utf8', timeout: 120_000 });
+      const args = [BUILD_SCRIPT, '--out', path.join(out, 'bert'), '--roberta-out', path.join(out, 'roberta')];
+      const run = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 120_000 });
       expect(run.status).toBe(0);
-      const rebuilt = JSON.parse(readFileSync(path.join(out, 'reference.json'), 'utf8')) as Reference;
-      expect(rebuilt.cases.map((c) => c.ids)).toEqual(reference.cases.map((c) => c.ids));
-      rebuilt.cases.forEach((c, i) =>
-        c.logits.forEach((x, k) => expect(Math.abs(x - reference.cases[i]!.logits[k]!)).toBeLessThan(1e-5)),
-      );
-      expect(readFileSync(path.join(out, 'tokenizer.json'), 'utf8')).toBe(
-        readFileSync(path.join(FIXTURE, 'tokenizer.json'), 'utf8'),
-      );
+      for (const [built, committed] of [
+        [path.join(out, 'bert'), FIXTURE],
+        [path.join(out, 'roberta'), ROBERTA],
+      ] as const) {
+        const fresh = readReference(built);
+        const expected = readReference(committed);
+        expect(fresh.cases.map((c) => c.ids)).toEqual(expected.cases.map((c) => c.ids));
+        fresh.cases.forEach((c, i) =>
+          c.logits.forEach((x, k) => expect(Math.abs(x - expected.cases[i]!.logits[k]!)).toBeLessThan(1e-5)),
+        );
+        expect(readFileSync(path.join(built, 'tokenizer.json'), 'utf8')).toBe(
+          readFileSync(path.join(committed, 'tokenizer.json'), 'utf8'),
+        );
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -3,16 +3,8 @@
 // configured), BertPreTokenizer (whitespace and punctuation splits), greedy longest-match-first WordPiece with the
 // "##" continuation prefix, [UNK] for a word longer than max_input_chars_per_word or with no matching pieces, then
 // truncation and [CLS] … [SEP]. It reproduces the ids of the `tokenizers` library (test/inference/transformer-compat).
-import {
-  PipelineTokenizer,
-  invalid,
-  unsupported,
-  type PipelineOptions,
-  type TextTokenizer,
-  type TokenizerJson,
-} from './tokenizer.js';
-
-export { TokenizerError, type Encoding, type TextTokenizer, type TokenizerJson } from './tokenizer.js';
+// To pick the tokenizer a tokenizer.json needs, use tokenizerFromJson (./index.ts).
+import { PipelineTokenizer, invalid, unsupported, type PipelineOptions, type TokenizerJson } from './tokenizer.js';
 
 interface WordPieceModelJson {
   type: 'WordPiece';
@@ -71,16 +63,5 @@ export class WordPieceTokenizer extends PipelineTokenizer {
       start = end;
     }
     return pieces;
-  }
-}
-
-/** A tokenizer for a parsed tokenizer.json; throws TokenizerError (UNSUPPORTED_TOKENIZER) for models we lack. */
-export function tokenizerFromJson(json: TokenizerJson, options: PipelineOptions = {}): TextTokenizer {
-  const type = json?.model?.type;
-  switch (type) {
-    case 'WordPiece':
-      return new WordPieceTokenizer(json, options);
-    default:
-      throw unsupported('model', type);
   }
 }
