@@ -6,7 +6,9 @@ import type { OmniConfig } from './config/index.js';
 import { createLogger, NodeMetrics, type Logger } from './observability/index.js';
 import { Storage } from './persistence/index.js';
 import { Server as SocketIoServer } from 'socket.io';
-import type { ChannelType, ConversationId, TenantId } from './domain/index.js';
+import { messageText, type ChannelType, type ConversationId, type TenantId } from './domain/index.js';
+import { InferencePool } from './inference/index.js';
+import { AnalysisPipeline, AnalyzeService } from './pipeline/index.js';
 import {
   buildOutboundAdapters,
   buildMediaFetchers,
@@ -34,6 +36,8 @@ export class OmniNode {
   private media: MediaDownloader | undefined;
   private io: SocketIoServer | undefined;
   private webchat: WebChat | undefined;
+  private inference: InferencePool | undefined;
+  private analysisPipeline: AnalysisPipeline | undefined;
 
   constructor(
     readonly config: OmniConfig,
@@ -62,6 +66,11 @@ export class OmniNode {
     }
   }
 
+  /** The analysis step (undefined when inference is disabled). */
+  get analysis(): AnalysisPipeline | undefined {
+    return this.analysisPipeline;
+  }
+
   get gateway(): ActorGateway {
     if (this.gatewayInstance === undefined) throw new Error('node not started');
     return this.gatewayInstance;
@@ -85,6 +94,7 @@ export class OmniNode {
       passivateAfterMs: config.passivateAfterMs,
       archiveAfterMs: config.archiveAfterMs,
       faultInjection: config.faultInjection,
+      analysis: { enabled: config.inference.enabled, repeatWindowMs: config.urgency.repeatWindowMs },
       logLevel: config.logLevel,
       logger: logger.child({ module: 'shard-pool' }),
     });
@@ -99,6 +109,35 @@ export class OmniNode {
     this.gatewayInstance = new ActorGateway(pool, logger.child({ module: 'gateway' }));
     const gateway = this.gatewayInstance;
     this.metrics.observeShards(() => gateway.stats());
+
+    let analyzer: AnalyzeService | undefined;
+    if (config.inference.enabled) {
+      const inference = new InferencePool({
+        modelsDir: path.resolve(config.inference.modelsDir),
+        workers: config.inference.workers,
+        intraOpNumThreads: config.inference.intraOpNumThreads,
+        maxBatch: config.inference.maxBatch,
+        maxWaitMs: config.inference.maxWaitMs,
+        maxQueue: config.inference.maxQueue,
+        products: config.inference.products,
+        defaultCurrency: config.inference.defaultCurrency,
+        logger: logger.child({ module: 'inference' }),
+      });
+      this.inference = inference;
+      await inference.start();
+      const pipeline = new AnalysisPipeline({
+        pool: inference,
+        gateway,
+        storage,
+        logger: logger.child({ module: 'analysis' }),
+      });
+      this.analysisPipeline = pipeline;
+      gateway.onStored((tenant, draft, result) =>
+        pipeline.submit({ tenant, ...result }, messageText(draft.content), Date.now()),
+      );
+      pipeline.start();
+      analyzer = new AnalyzeService(inference, gateway, config.urgency.repeatWindowMs);
+    }
 
     const io = new SocketIoServer({ serveClient: false, cors: { origin: true } });
     this.io = io;
@@ -150,6 +189,7 @@ export class OmniNode {
       metrics: this.metrics,
       logger: logger.child({ module: 'http' }),
       faultInjection: config.faultInjection,
+      ...(analyzer === undefined ? {} : { analyzer }),
       outbox: storage.outbox,
       onReplyQueued: () => engine.kick(),
       io,
@@ -206,6 +246,8 @@ export class OmniNode {
       this.io?.engine?.close();
       await this.engine?.stop();
       await this.media?.stop();
+      this.analysisPipeline?.stop();
+      await this.inference?.close();
       await this.pool?.close();
       await this.storage?.flushed();
       this.storage?.close();

@@ -20,12 +20,23 @@ import {
   type SentimentTrend,
   type TenantId,
 } from '../domain/index.js';
-import type { InboundDraft, IngestResult, MergeHandOver, ReplyRequest, ReplyResult, ShardStats } from './protocol.js';
+import type {
+  AnalysisRecord,
+  CustomerUpdate,
+  InboundDraft,
+  IngestResult,
+  MergeHandOver,
+  RecordAnalysisResult,
+  ReplyRequest,
+  ReplyResult,
+  ShardStats,
+} from './protocol.js';
 import { IdentityCache } from './identity-cache.js';
 import type { ShardTransport } from './shard-transport.js';
 
 export class ActorGateway {
   private readonly identities = new IdentityCache();
+  private readonly storedListeners: Array<(tenant: TenantId, draft: InboundDraft, result: IngestResult) => void> = [];
 
   constructor(
     private readonly pool: ShardTransport,
@@ -80,7 +91,11 @@ export class ActorGateway {
         draft,
         identities: owned,
       });
-      if (answer.kind === 'stored') return answer.result;
+      if (answer.kind === 'stored') {
+        if (!answer.result.duplicate)
+          for (const listener of this.storedListeners) listener(tenant, draft, answer.result);
+        return answer.result;
+      }
       customerId = answer.customerId; // the customer was merged into another: follow it
       if (cacheKey !== undefined) this.identities.set(cacheKey, customerId);
     }
@@ -261,6 +276,44 @@ export class ActorGateway {
       media,
     });
     return answer.attached;
+  }
+
+  /** Called after each newly stored inbound message (not for provider retries): the pipeline's entry. */
+  onStored(listener: (tenant: TenantId, draft: InboundDraft, result: IngestResult) => void): void {
+    this.storedListeners.push(listener);
+  }
+
+  /** Stores a message's analysis; the customer actor adds urgency (profile, repeat contacts) and the trend. */
+  async recordAnalysis(
+    tenant: TenantId,
+    ref: { conversationId: ConversationId; customerId: CustomerId; seq: number },
+    analysis: AnalysisRecord,
+  ): Promise<RecordAnalysisResult> {
+    const answer = await this.pool.request(this.pool.shardFor(tenant, ref.customerId), {
+      type: 'customer.recordAnalysis',
+      tenant,
+      customerId: ref.customerId,
+      conversationId: ref.conversationId,
+      seq: ref.seq,
+      analysis,
+    });
+    return answer.result;
+  }
+
+  /** Sets integrator-owned profile fields (value tier, VIP, name, purchases), following merges. */
+  async updateCustomer(tenant: TenantId, customerId: CustomerId, update: CustomerUpdate): Promise<CustomerProfile> {
+    let target = customerId;
+    for (let hop = 0; hop < 4; hop++) {
+      const answer = await this.pool.request(this.pool.shardFor(tenant, target), {
+        type: 'customer.update',
+        tenant,
+        customerId: target,
+        update,
+      });
+      if (answer.kind === 'ok') return answer.profile;
+      target = answer.customerId;
+    }
+    throw new OmniError('INTERNAL', `customer ${customerId} redirects too many times`);
   }
 
   /** Records the sentiment score of a stored message in its conversation; answers the updated trend. */

@@ -11,6 +11,8 @@ import {
   type ConversationId,
   type CustomerId,
   type JsonObject,
+  messageText,
+  type UrgencyCustomerContext,
   type LastInbound,
   type MediaRef,
   type MessageContent,
@@ -21,7 +23,8 @@ import {
 } from '../domain/index.js';
 import type { OutboxRecord, TenantStore } from '../persistence/index.js';
 import type { Actor } from './actor-host.js';
-import type { InboundDraft, ReplyRequest, ReplyResult } from './protocol.js';
+import { scoreUrgency } from '../inference/urgency/index.js';
+import type { AnalysisRecord, InboundDraft, RecordAnalysisResult, ReplyRequest, ReplyResult } from './protocol.js';
 import type { Reply } from './reply.js';
 
 export type ConversationMsg =
@@ -37,11 +40,19 @@ export type ConversationMsg =
   | ({ type: 'reply'; reply: ReplyRequest } & Reply<ReplyResult>)
   | ({ type: 'attachMedia'; seq: number; media: MediaRef } & Reply<{ attached: boolean }>)
   | ({ type: 'recordSentiment'; seq: number; score: number } & Reply<SentimentTrend>)
+  | ({
+      type: 'recordAnalysis';
+      seq: number;
+      analysis: AnalysisRecord;
+      customer: UrgencyCustomerContext;
+    } & Reply<RecordAnalysisResult>)
   | ({ type: 'archive'; reason: 'inactive' | 'customer-merged' } & Reply<boolean>);
 
 export interface ConversationActorDeps {
   store: TenantStore;
   archiveAfterMs: number;
+  /** Inbound messages with text are marked as waiting for analysis when they are stored. */
+  analysisEnabled: boolean;
   /** Tells the owning customer actor that this conversation has been idle for the archival period. */
   notifyIdle: (customerId: CustomerId, conversationId: ConversationId) => void;
   /** Sends a message to this same actor through its mailbox (timers must not bypass the mailbox). */
@@ -89,6 +100,8 @@ export class ConversationActor implements Actor<ConversationMsg> {
         return this.attachMedia(msg);
       case 'recordSentiment':
         return this.recordSentiment(msg);
+      case 'recordAnalysis':
+        return this.recordAnalysis(msg);
     }
   }
 
@@ -142,9 +155,13 @@ export class ConversationActor implements Actor<ConversationMsg> {
     this.conversation = next;
     this.inflight++;
     const store = this.deps.store;
+    const awaitsAnalysis = this.deps.analysisEnabled && messageText(message.content).trim() !== '';
     const write = opening
-      ? Promise.all([store.openConversation(next, next.archiveDueAt ?? now), store.appendMessage(next, message)])
-      : store.appendMessage(next, message);
+      ? Promise.all([
+          store.openConversation(next, next.archiveDueAt ?? now),
+          store.appendMessage(next, message, awaitsAnalysis),
+        ])
+      : store.appendMessage(next, message, awaitsAnalysis);
     if (opening) this.armTimer();
     write.then(
       () => {
@@ -273,6 +290,55 @@ export class ConversationActor implements Actor<ConversationMsg> {
         (error: unknown) => {
           this.broken = true;
           msg.reject(error);
+        },
+      );
+  }
+
+  /**
+   * Stores a message's analysis with its urgency (which needs the conversation's sentiment trend, kept here) and
+   * the new trend, in one commit that also ends the message's analysis wait. Idempotent: a message analysed twice
+   * (a re-drive after a crash) keeps its first analysis.
+   */
+  private recordAnalysis(msg: Extract<ConversationMsg, { type: 'recordAnalysis' }>): void {
+    const conversation = this.conversation;
+    const message = this.deps.store.getMessage(this.id, msg.seq);
+    if (conversation === undefined || message === undefined) {
+      msg.reject(new OmniError('CONVERSATION_NOT_FOUND', `message ${msg.seq} of conversation ${this.id} not found`));
+      return;
+    }
+    if (message.analysis !== undefined) {
+      msg.resolve({ analysis: message.analysis, sentiment: conversation.sentiment ?? emptyTrend(), already: true });
+      return;
+    }
+    const { analysis } = msg;
+    const sentiment = addSentiment(conversation.sentiment, {
+      seq: msg.seq,
+      score: analysis.sentiment.score,
+      at: message.receivedAt,
+    });
+    const urgency = scoreUrgency({
+      intent: analysis.intent,
+      outOfScope: analysis.outOfScope,
+      sentiment: analysis.sentiment,
+      deteriorating: sentiment.deteriorating,
+      entities: analysis.entities,
+      text: messageText(message.content),
+      customer: msg.customer,
+      now: message.receivedAt,
+    });
+    const full = { ...analysis, status: 'analysed' as const, urgency, analysedAt: Date.now() };
+    // The sentiment history is only ever advanced here; an archived conversation still gets its messages analysed.
+    const next: StoredConversation = { ...conversation, sentiment };
+    this.conversation = next;
+    this.inflight++;
+    this.deps.store
+      .recordAnalysis(next, { ...message, analysis: full })
+      .finally(() => this.inflight--)
+      .then(
+        () => msg.resolve({ analysis: full, sentiment, already: false }),
+        (error: unknown) => {
+          this.broken = true;
+          msg.reject(new OmniError('STORAGE_FAILURE', `analysis not committed: ${String(error)}`));
         },
       );
   }
@@ -414,4 +480,8 @@ function storedContent(content: OutboundContent): MessageContent {
 
 function addChannel(channels: ChannelType[], channel: ChannelType): ChannelType[] {
   return channels.includes(channel) ? channels : [...channels, channel];
+}
+
+function emptyTrend(): SentimentTrend {
+  return { history: [], trend: 0, deteriorating: false };
 }

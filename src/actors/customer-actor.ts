@@ -17,19 +17,37 @@ import {
 import type { TenantStore } from '../persistence/index.js';
 import type { Actor } from './actor-host.js';
 import type { ConversationMsg } from './conversation-actor.js';
-import type { InboundDraft, IngestResult, MergeHandOver, ShardResponse } from './protocol.js';
+import { countRepeatContacts, rememberIntent } from '../inference/urgency/index.js';
+import type {
+  AnalysisRecord,
+  CustomerUpdate,
+  InboundDraft,
+  IngestResult,
+  MergeHandOver,
+  RecordAnalysisResult,
+  ShardResponse,
+} from './protocol.js';
 import { ask, type Reply } from './reply.js';
 
 export type CustomerMsg =
   | ({ type: 'inbound'; draft: InboundDraft; identities: Identity[] } & Reply<ShardResponse<'customer.inbound'>>)
   | { type: 'conversationIdle'; conversationId: ConversationId }
   | ({ type: 'mergeInto'; into: CustomerId } & Reply<ShardResponse<'customer.mergeInto'>>)
-  | ({ type: 'absorb'; identities: Identity[]; merged?: MergeHandOver } & Reply<ShardResponse<'customer.absorb'>>);
+  | ({ type: 'absorb'; identities: Identity[]; merged?: MergeHandOver } & Reply<ShardResponse<'customer.absorb'>>)
+  | ({
+      type: 'recordAnalysis';
+      conversationId: ConversationId;
+      seq: number;
+      analysis: AnalysisRecord;
+    } & Reply<ShardResponse<'customer.recordAnalysis'>>)
+  | ({ type: 'update'; update: CustomerUpdate } & Reply<ShardResponse<'customer.update'>>);
 
 export interface CustomerActorDeps {
   store: TenantStore;
   /** Delivers a message to one of this customer's conversation actors (same shard). */
   toConversation: (conversationId: ConversationId, msg: ConversationMsg) => void;
+  /** Same customer, same intent within this window counts as a repeat contact. */
+  repeatWindowMs: number;
 }
 
 export class CustomerActor implements Actor<CustomerMsg> {
@@ -61,6 +79,10 @@ export class CustomerActor implements Actor<CustomerMsg> {
         return this.mergeInto(msg);
       case 'absorb':
         return this.absorb(msg);
+      case 'recordAnalysis':
+        return this.recordAnalysis(msg);
+      case 'update':
+        return this.update(msg);
     }
   }
 
@@ -282,6 +304,71 @@ export class CustomerActor implements Actor<CustomerMsg> {
       profile.mergedFrom = [...(profile.mergedFrom ?? []), merged.from];
     }
     profile.updatedAt = now;
+    this.profile = profile;
+    this.inflight++;
+    this.deps.store
+      .putCustomer(profile)
+      .finally(() => this.inflight--)
+      .then(() => msg.resolve({ kind: 'ok', profile }), msg.reject);
+  }
+
+  /**
+   * A message's analysis: repeat contacts are counted from this customer's recent intents (known only here), the
+   * conversation actor adds urgency and the sentiment trend and commits, and the intent joins the recent ones.
+   */
+  private recordAnalysis(msg: Extract<CustomerMsg, { type: 'recordAnalysis' }>): void {
+    const profile = this.profile;
+    if (profile === undefined) {
+      msg.reject(new OmniError('CUSTOMER_NOT_FOUND', `customer ${this.id} not found`));
+      return;
+    }
+    const stored = this.deps.store.getMessage(msg.conversationId, msg.seq);
+    const at = stored?.receivedAt ?? Date.now();
+    // A message analysed after its customer was merged away is handled here all the same: its conversation actor
+    // lives on this shard. It counts no repeat contacts (the survivor holds the history from now on).
+    const counts = !msg.analysis.outOfScope && stored?.analysis === undefined && profile.mergedInto === undefined;
+    const window = this.deps.repeatWindowMs;
+    const recent = profile.recentIntents ?? [];
+    const repeatContacts = counts ? countRepeatContacts(recent, msg.analysis.intent, at, window) : 0;
+    // Remembered at once, so the customer's next message (analysed right after) already sees this one.
+    if (counts) profile.recentIntents = rememberIntent(recent, msg.analysis.intent, at, window);
+    this.inflight++;
+    ask<RecordAnalysisResult>((reply) =>
+      this.deps.toConversation(msg.conversationId, {
+        type: 'recordAnalysis',
+        seq: msg.seq,
+        analysis: msg.analysis,
+        customer: { valueTier: profile.valueTier, vip: profile.vip, repeatContacts },
+        ...reply,
+      }),
+    )
+      .then(async (result) => {
+        if (counts && !result.already) await this.deps.store.putCustomer(profile);
+        return result;
+      })
+      .finally(() => this.inflight--)
+      .then((result) => msg.resolve({ kind: 'ok', result }), msg.reject);
+  }
+
+  /** Integrator-owned profile fields: value tier and VIP drive urgency; purchases are history. */
+  private update(msg: Extract<CustomerMsg, { type: 'update' }>): void {
+    if (this.profile?.mergedInto !== undefined) {
+      msg.resolve({ kind: 'redirect', customerId: this.profile.mergedInto });
+      return;
+    }
+    if (this.profile === undefined) {
+      msg.reject(new OmniError('CUSTOMER_NOT_FOUND', `customer ${this.id} not found`));
+      return;
+    }
+    const { update } = msg;
+    const profile: CustomerProfile = {
+      ...this.profile,
+      ...(update.name === undefined ? {} : { name: update.name }),
+      ...(update.valueTier === undefined ? {} : { valueTier: update.valueTier }),
+      ...(update.vip === undefined ? {} : { vip: update.vip }),
+      purchaseHistory: [...this.profile.purchaseHistory, ...(update.purchases ?? [])],
+      updatedAt: Date.now(),
+    };
     this.profile = profile;
     this.inflight++;
     this.deps.store

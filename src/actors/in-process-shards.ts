@@ -4,7 +4,13 @@ import type { Logger } from 'pino';
 import { OmniError, type TenantId } from '../domain/index.js';
 import type { Storage } from '../persistence/index.js';
 import { decodeFrame, encodeFrame } from './frame-codec.js';
-import type { ShardRequest, ShardRequestMap, ShardRequestType, ShardResponse } from './protocol.js';
+import type {
+  ShardAnalysisOptions,
+  ShardRequest,
+  ShardRequestMap,
+  ShardRequestType,
+  ShardResponse,
+} from './protocol.js';
 import { ShardRuntime } from './shard-runtime.js';
 import { shardOf } from './shard-router.js';
 import type { ShardTransport } from './shard-transport.js';
@@ -14,6 +20,7 @@ export interface InProcessShardsOptions {
   storage: Storage;
   passivateAfterMs: number;
   archiveAfterMs: number;
+  analysis?: ShardAnalysisOptions;
   logger: Logger;
 }
 

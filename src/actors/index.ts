@@ -5,4 +5,14 @@ export { InProcessShards, type InProcessShardsOptions } from './in-process-shard
 export type { ShardTransport } from './shard-transport.js';
 export { ShardRuntime, type ShardRuntimeOptions } from './shard-runtime.js';
 export { shardOf, fnv1a32 } from './shard-router.js';
-export type { InboundDraft, IngestResult, ReplyRequest, ReplyResult, ShardStats } from './protocol.js';
+export type {
+  AnalysisRecord,
+  CustomerUpdate,
+  InboundDraft,
+  IngestResult,
+  RecordAnalysisResult,
+  ReplyRequest,
+  ReplyResult,
+  ShardAnalysisOptions,
+  ShardStats,
+} from './protocol.js';

@@ -14,6 +14,7 @@ import type {
   MessageSender,
   OutboundContent,
   SentimentTrend,
+  MessageAnalysis,
   MessageId,
   TenantId,
   WireError,
@@ -46,6 +47,15 @@ export interface IngestResult {
   seq: number;
   /** True when the provider message id was already stored: the original ids are returned, nothing new stored. */
   duplicate: boolean;
+}
+
+/** Profile fields an integrator may set (PATCH /v1/customers/:id). */
+export interface CustomerUpdate {
+  name?: string;
+  valueTier?: CustomerProfile['valueTier'];
+  vip?: boolean;
+  /** Appended to the purchase history. */
+  purchases?: CustomerProfile['purchaseHistory'];
 }
 
 /** A reply to send into a conversation (agent desk, bot, integrator). */
@@ -137,6 +147,22 @@ export interface ShardRequestMap {
     req: { tenant: TenantId; conversationId: ConversationId; customerId: CustomerId; seq: number; score: number };
     res: SentimentTrend;
   };
+  /** Stores a message's analysis: urgency from the customer's profile and history, sentiment trend, the message. */
+  'customer.recordAnalysis': {
+    req: {
+      tenant: TenantId;
+      customerId: CustomerId;
+      conversationId: ConversationId;
+      seq: number;
+      analysis: AnalysisRecord;
+    };
+    res: { kind: 'ok'; result: RecordAnalysisResult };
+  };
+  /** Updates profile fields an integrator owns (value tier, VIP, name, purchases). */
+  'customer.update': {
+    req: { tenant: TenantId; customerId: CustomerId; update: CustomerUpdate };
+    res: { kind: 'ok'; profile: CustomerProfile } | { kind: 'redirect'; customerId: CustomerId };
+  };
   'read.conversation': {
     /** `fromSeq`/`limit` page through long timelines (default: all messages). */
     req: { tenant: TenantId; conversationId: ConversationId; fromSeq?: number; limit?: number };
@@ -168,6 +194,26 @@ export type ShardToMainFrame =
   | { t: 'res'; id: number; ok: false; error: WireError }
   | { t: 'closed' };
 
+/** What the shards need to know about message analysis. */
+export interface ShardAnalysisOptions {
+  /** Inbound messages with text wait in the analysis-due index until analysed. */
+  enabled: boolean;
+  /** Same customer, same intent within this window is a repeat contact. */
+  repeatWindowMs: number;
+}
+
+export const ANALYSIS_DISABLED: ShardAnalysisOptions = { enabled: false, repeatWindowMs: 7 * 86_400_000 };
+
+/** A message's analysis as the inference pool returns it, before urgency (which needs the customer) is added. */
+export type AnalysisRecord = Omit<MessageAnalysis, 'urgency' | 'status' | 'analysedAt'>;
+
+export interface RecordAnalysisResult {
+  analysis: MessageAnalysis;
+  sentiment: SentimentTrend;
+  /** True when the message had already been analysed: nothing changed. */
+  already: boolean;
+}
+
 /** Data each worker receives at start. */
 export interface ShardWorkerData {
   shard: number;
@@ -177,4 +223,5 @@ export interface ShardWorkerData {
   archiveAfterMs: number;
   faultInjection: boolean;
   logLevel: string;
+  analysis: ShardAnalysisOptions;
 }

@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import { OmniError, type TenantId } from '../domain/index.js';
 import { decodeFrame, encodeFrame } from './frame-codec.js';
 import {
+  ANALYSIS_DISABLED,
   PROTOCOL_VERSION,
+  type ShardAnalysisOptions,
   type MainToShardFrame,
   type ShardRequest,
   type ShardRequestMap,
@@ -29,6 +31,8 @@ export interface ShardPoolOptions {
   /** Requests held per shard while it restarts; more are refused with SHARD_UNAVAILABLE. @default 10000 */
   maxHeldPerShard?: number;
   faultInjection?: boolean;
+  /** Message analysis as the shards see it. @default disabled */
+  analysis?: ShardAnalysisOptions;
   logLevel: string;
   logger: Logger;
 }
@@ -139,6 +143,7 @@ export class ShardPool implements ShardTransport {
       archiveAfterMs: options.archiveAfterMs,
       faultInjection: options.faultInjection ?? false,
       logLevel: options.logLevel,
+      analysis: options.analysis ?? ANALYSIS_DISABLED,
     };
     // From TypeScript sources (npm start, tests) the worker needs the tsx loader; compiled JS runs as is.
     const fromSource = __filename.endsWith('.ts');

@@ -17,7 +17,14 @@ import { ArchivalSweeper } from './archival-sweeper.js';
 import { ConversationActor } from './conversation-actor.js';
 import { CustomerActor } from './customer-actor.js';
 import { IdentityActor } from './identity-actor.js';
-import type { ShardRequest, ShardRequestType, ShardResponse, ShardStats } from './protocol.js';
+import {
+  ANALYSIS_DISABLED,
+  type ShardAnalysisOptions,
+  type ShardRequest,
+  type ShardRequestType,
+  type ShardResponse,
+  type ShardStats,
+} from './protocol.js';
 import { ask } from './reply.js';
 import { shardOf } from './shard-router.js';
 
@@ -27,6 +34,8 @@ export interface ShardRuntimeOptions {
   storage: Storage;
   passivateAfterMs: number;
   archiveAfterMs: number;
+  /** Message analysis (off unless the node runs an inference pool). */
+  analysis?: ShardAnalysisOptions;
   logger: Logger;
 }
 
@@ -36,6 +45,7 @@ export class ShardRuntime {
 
   constructor(private readonly options: ShardRuntimeOptions) {
     const { storage, logger } = options;
+    const analysis = options.analysis ?? ANALYSIS_DISABLED;
     this.host = new ActorHost({ passivateAfterMs: options.passivateAfterMs, logger });
     this.host.register(
       IDENTITY,
@@ -51,6 +61,7 @@ export class ShardRuntime {
       return new CustomerActor(id, {
         store: storage.forTenant(tenant),
         toConversation: (conversationId, msg) => this.host.tell(CONVERSATION, actorKey(tenant, conversationId), msg),
+        repeatWindowMs: analysis.repeatWindowMs,
       });
     });
     this.host.register(CONVERSATION, (key) => {
@@ -58,6 +69,7 @@ export class ShardRuntime {
       return new ConversationActor(id, {
         store: storage.forTenant(tenant),
         archiveAfterMs: options.archiveAfterMs,
+        analysisEnabled: analysis.enabled,
         notifyIdle: (customerId, conversationId) =>
           this.host.tell(CUSTOMER, actorKey(tenant, customerId), { type: 'conversationIdle', conversationId }),
         self: (msg) => this.host.tell(CONVERSATION, key, msg),
@@ -159,6 +171,24 @@ export class ShardRuntime {
             type: 'recordSentiment',
             seq: request.seq,
             score: request.score,
+            ...reply,
+          }),
+        );
+      case 'customer.recordAnalysis':
+        return ask((reply) =>
+          host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), {
+            type: 'recordAnalysis',
+            conversationId: request.conversationId,
+            seq: request.seq,
+            analysis: request.analysis,
+            ...reply,
+          }),
+        );
+      case 'customer.update':
+        return ask((reply) =>
+          host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), {
+            type: 'update',
+            update: request.update,
             ...reply,
           }),
         );

@@ -21,6 +21,7 @@ const runtime = new ShardRuntime({
   storage,
   passivateAfterMs: data.passivateAfterMs,
   archiveAfterMs: data.archiveAfterMs,
+  analysis: data.analysis,
   logger,
 });
 

@@ -96,6 +96,36 @@ const outboxSchema = z
   })
   .strict();
 
+const inferenceSchema = z
+  .object({
+    /** Analyse every inbound message (intent, sentiment, entities, urgency). @default true */
+    enabled: z.boolean(),
+    /** Folder holding intent/, sentiment/ (and encoder/): the committed default models, or your own. */
+    modelsDir: z.string().min(1),
+    /** Inference worker threads. @default 1 */
+    workers: z.number().int().min(1).max(64),
+    /** onnxruntime intra-op threads per worker. @default 1 */
+    intraOpNumThreads: z.number().int().min(1).max(64),
+    /** Largest micro-batch. @default 32 */
+    maxBatch: z.number().int().min(1).max(1024),
+    /** Longest a message waits for its micro-batch to fill. @default 2 */
+    maxWaitMs: z.number().min(0).max(1000),
+    /** Messages allowed to wait for inference; more are refused (INFERENCE_OVERLOADED). @default 10000 */
+    maxQueue: z.number().int().min(1),
+    /** Product catalogue for entity extraction (names matched whole-word, case-insensitively). */
+    products: z.array(z.string().min(1)),
+    /** Currency of a bare "$" or "dollars". @default USD */
+    defaultCurrency: z.string().length(3),
+  })
+  .strict();
+
+const urgencySchema = z
+  .object({
+    /** Same customer, same intent within this window counts as a repeat contact (Requirement 5.4). @default 7 days */
+    repeatWindowMs: z.number().int().min(1),
+  })
+  .strict();
+
 export const configSchema = z.object({
   /** Interface to listen on. @default 127.0.0.1 */
   host: z.string().min(1),
@@ -128,9 +158,14 @@ export const configSchema = z.object({
   mediaMaxBytes: z.number().int().min(1024),
   channels: channelsSchema,
   outbox: outboxSchema,
+  inference: inferenceSchema,
+  urgency: urgencySchema,
 });
 
 export type OmniConfig = z.infer<typeof configSchema>;
+
+/** The committed default models, beside src/ (also when running from a build). */
+export const DEFAULT_MODELS_DIR = path.resolve(__dirname, '..', '..', 'models');
 
 export function defaultConfig(): OmniConfig {
   return {
@@ -165,6 +200,18 @@ export function defaultConfig(): OmniConfig {
       },
     },
     outbox: { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 300_000, requestTimeoutMs: 10_000, concurrency: 64 },
+    inference: {
+      enabled: true,
+      modelsDir: DEFAULT_MODELS_DIR,
+      workers: 1,
+      intraOpNumThreads: 1,
+      maxBatch: 32,
+      maxWaitMs: 2,
+      maxQueue: 10_000,
+      products: [],
+      defaultCurrency: 'USD',
+    },
+    urgency: { repeatWindowMs: 7 * 24 * 60 * 60 * 1000 },
   };
 }
 
@@ -209,6 +256,12 @@ export const ENV_OVERRIDES = {
   OUTBOX_MAX_ATTEMPTS: 'outbox.maxAttempts',
   OUTBOX_BASE_DELAY_MS: 'outbox.baseDelayMs',
   OUTBOX_MAX_DELAY_MS: 'outbox.maxDelayMs',
+  INFERENCE_ENABLED: 'inference.enabled',
+  MODELS_DIR: 'inference.modelsDir',
+  INFERENCE_WORKERS: 'inference.workers',
+  INFERENCE_THREADS: 'inference.intraOpNumThreads',
+  INFERENCE_MAX_QUEUE: 'inference.maxQueue',
+  URGENCY_REPEAT_WINDOW_MS: 'urgency.repeatWindowMs',
 } as const;
 
 export class ConfigError extends Error {
@@ -228,8 +281,12 @@ const NUMERIC = new Set<string>([
   'outbox.maxAttempts',
   'outbox.baseDelayMs',
   'outbox.maxDelayMs',
+  'inference.workers',
+  'inference.intraOpNumThreads',
+  'inference.maxQueue',
+  'urgency.repeatWindowMs',
 ]);
-const BOOLEAN = new Set<string>(['faultInjection', 'channels.email.smtpSecure']);
+const BOOLEAN = new Set<string>(['faultInjection', 'channels.email.smtpSecure', 'inference.enabled']);
 
 /** Sets a dotted path in a plain object tree, copying objects on the way so defaults are never mutated. */
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {

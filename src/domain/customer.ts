@@ -1,4 +1,5 @@
 // Customers and their profiles (Requirement 4.4): contacts per channel, value tier, VIP, purchases, past issues.
+import type { RecentIntent } from './analysis.js';
 import type { ChannelType } from './channel.js';
 import type { ConversationId, CustomerId } from './ids.js';
 import type { Identity } from './identity.js';
@@ -40,6 +41,8 @@ export interface CustomerProfile {
   vip: boolean;
   purchaseHistory: Purchase[];
   previousIssues: PreviousIssue[];
+  /** The customer's recent intents (bounded), for repeat-contact urgency (Requirement 5.4). */
+  recentIntents?: RecentIntent[];
   activeConversationId?: ConversationId;
   conversationIds: ConversationId[];
   createdAt: number;

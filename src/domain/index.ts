@@ -1,5 +1,6 @@
 // Public surface of the shared domain types.
 export * from './agent.js';
+export * from './analysis.js';
 export * from './channel.js';
 export * from './conversation.js';
 export * from './customer.js';

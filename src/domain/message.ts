@@ -1,5 +1,6 @@
 // The one message shape every channel is normalized into (Requirement 1.1). Nothing of the provider's payload is
 // dropped: what has no field of its own goes into `metadata` / `raw` (Requirement 1.2).
+import type { MessageAnalysis } from './analysis.js';
 import type { ChannelType } from './channel.js';
 import type { AgentId, ConversationId, CustomerId, MessageId } from './ids.js';
 import type { JsonObject, JsonValue } from './json.js';
@@ -57,6 +58,8 @@ export interface UnifiedMessage {
   /** When this node received it, epoch ms; never decreases along a conversation's seq order. */
   receivedAt: number;
   metadata: JsonObject;
+  /** Inbound messages: what the models said, once analysed (absent until then). */
+  analysis?: MessageAnalysis;
 }
 
 /** Text used for analysis and display, whatever the content type. */

@@ -20,11 +20,16 @@ export interface InferencePoolOptions {
   maxWaitMs?: number;
   /** Texts allowed to wait; more are refused with INFERENCE_OVERLOADED. @default 10000 */
   maxQueue?: number;
+  /** Product catalogue for entity extraction. */
+  products?: string[];
+  /** Currency of a bare "$". @default 'USD' */
+  defaultCurrency?: string;
   logger: Logger;
 }
 
 interface Waiting {
   text: string;
+  at: number;
   resolve: (analysis: TextAnalysis) => void;
   reject: (error: unknown) => void;
 }
@@ -62,8 +67,11 @@ export class InferencePool {
     return { queued: this.queue.length, workers: this.workers.length, batches: this.batches, items: this.items };
   }
 
-  /** Intent and sentiment of one text. Rejects with INFERENCE_OVERLOADED when the queue is full. */
-  analyze(text: string): Promise<TextAnalysis> {
+  /**
+   * Intent, sentiment, entities and language of one text (`at`: when it was received; dates resolve against it).
+   * Rejects with INFERENCE_OVERLOADED when the queue is full.
+   */
+  analyze(text: string, at: number = Date.now()): Promise<TextAnalysis> {
     if (this.closed) return Promise.reject(new OmniError('INFERENCE_UNAVAILABLE', 'inference pool is closed'));
     if (this.queue.length >= (this.options.maxQueue ?? 10_000)) {
       return Promise.reject(
@@ -71,7 +79,7 @@ export class InferencePool {
       );
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ text, resolve, reject });
+      this.queue.push({ text, at, resolve, reject });
       if (this.queue.length >= (this.options.maxBatch ?? 32)) this.dispatch();
       else this.timer ??= setTimeout(() => this.dispatch(), this.options.maxWaitMs ?? 2);
     });
@@ -110,7 +118,11 @@ export class InferencePool {
       w.busy = batch;
       this.batches++;
       this.items += batch.length;
-      const message: PoolToWorker = { t: 'batch', id: this.nextId++, texts: batch.map((b) => b.text) };
+      const message: PoolToWorker = {
+        t: 'batch',
+        id: this.nextId++,
+        items: batch.map((b) => ({ text: b.text, at: b.at })),
+      };
       w.worker.postMessage(message);
     }
   }
@@ -120,6 +132,8 @@ export class InferencePool {
     const data: InferenceWorkerData = {
       modelsDir: this.options.modelsDir,
       intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
+      products: this.options.products ?? [],
+      defaultCurrency: this.options.defaultCurrency ?? 'USD',
     };
     const worker = new Worker(path.join(__dirname, fromSource ? 'inference-worker.ts' : 'inference-worker.js'), {
       workerData: data,

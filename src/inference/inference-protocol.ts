@@ -1,6 +1,6 @@
 // Messages between the inference pool (main or shard thread) and its workers: batches of texts in, per-text analyses
 // out, typed errors back. Structured clone carries them (plain objects of strings and numbers).
-import type { WireError } from '../domain/index.js';
+import type { ExtractedEntity, WireError } from '../domain/index.js';
 
 export interface TextAnalysis {
   intent: {
@@ -16,14 +16,23 @@ export interface TextAnalysis {
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number; confidence: number };
   /** ISO 639-1 code of the message's language, or 'und' when the text is too short or unclear to tell. */
   language: string;
+  entities: ExtractedEntity[];
 }
 
 export interface InferenceWorkerData {
   modelsDir: string;
   intraOpNumThreads: number;
+  products: string[];
+  defaultCurrency: string;
 }
 
-export type PoolToWorker = { t: 'batch'; id: number; texts: string[] };
+/** A text and, for date resolution, when it was received (epoch ms). */
+export interface AnalysisItem {
+  text: string;
+  at: number;
+}
+
+export type PoolToWorker = { t: 'batch'; id: number; items: AnalysisItem[] };
 
 export type WorkerToPool =
   | { t: 'ready'; models: Record<string, string> }

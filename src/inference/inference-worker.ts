@@ -9,10 +9,13 @@ const port = parentPort;
 if (port === null) throw new Error('inference-worker must run in a worker thread');
 const data = workerData as InferenceWorkerData;
 
-void TextAnalyzer.load(data.modelsDir, data.intraOpNumThreads).then((analyzer) => {
+void TextAnalyzer.load(data.modelsDir, data.intraOpNumThreads, {
+  products: data.products,
+  defaultCurrency: data.defaultCurrency,
+}).then((analyzer) => {
   const send = (message: WorkerToPool) => port.postMessage(message);
   port.on('message', (message: PoolToWorker) => {
-    analyzer.analyze(message.texts).then(
+    analyzer.analyzeItems(message.items).then(
       (analyses) => send({ t: 'result', id: message.id, ok: true, analyses }),
       (error: unknown) => send({ t: 'result', id: message.id, ok: false, error: OmniError.from(error).toWire() }),
     );

@@ -3,13 +3,16 @@
 // score in [-1, 1] = p(positive) - p(negative) with its label from fixed thresholds (Requirements 2.1-2.5, 3.1-3.3).
 import * as path from 'node:path';
 import { detect } from 'tinyld';
-import type { TextAnalysis } from './inference-protocol.js';
+import { EntityExtractor, type EntityExtractorOptions } from './entities/entity-extractor.js';
+import type { AnalysisItem, TextAnalysis } from './inference-protocol.js';
 import { OnnxTextClassifier, type Classification } from './onnx-text-classifier.js';
 
 /** Below this confidence an intent is flagged (Requirement 2.2). */
 export const LOW_CONFIDENCE = 0.7;
 /** Sentiment labels from the score: ≤ -0.25 negative, ≥ 0.25 positive, neutral between (Requirements 3.2-3.3). */
 export const SENTIMENT_THRESHOLDS = { negative: -0.25, positive: 0.25 } as const;
+/** The models read at most this many characters of a message (the rest is stored, not analysed). */
+export const MAX_ANALYSED_CHARS = 10_000;
 /** A clause's intent counts towards the message's intents from this confidence on. */
 const CLAUSE_MIN_CONFIDENCE = 0.5;
 
@@ -39,14 +42,19 @@ export class TextAnalyzer {
   private constructor(
     private readonly intent: OnnxTextClassifier,
     private readonly sentiment: OnnxTextClassifier,
+    private readonly entities: EntityExtractor,
   ) {}
 
-  static async load(modelsDir: string, intraOpNumThreads = 1): Promise<TextAnalyzer> {
+  static async load(
+    modelsDir: string,
+    intraOpNumThreads = 1,
+    entityOptions: EntityExtractorOptions = {},
+  ): Promise<TextAnalyzer> {
     const [intent, sentiment] = await Promise.all([
       OnnxTextClassifier.load(path.join(modelsDir, 'intent'), { intraOpNumThreads }),
       OnnxTextClassifier.load(path.join(modelsDir, 'sentiment'), { intraOpNumThreads }),
     ]);
-    return new TextAnalyzer(intent, sentiment);
+    return new TextAnalyzer(intent, sentiment, new EntityExtractor(entityOptions));
   }
 
   get models(): Record<string, string> {
@@ -57,7 +65,15 @@ export class TextAnalyzer {
     return this.intent.manifest.labels;
   }
 
-  async analyze(texts: string[]): Promise<TextAnalysis[]> {
+  /** Analyses texts received now; `analyzeItems` takes each text's receipt time (dates resolve against it). */
+  analyze(texts: string[]): Promise<TextAnalysis[]> {
+    const at = Date.now();
+    return this.analyzeItems(texts.map((text) => ({ text, at })));
+  }
+
+  async analyzeItems(items: AnalysisItem[]): Promise<TextAnalysis[]> {
+    // Beyond this many characters nothing changes the intent or the mood; it only costs time (100 KB bodies).
+    const texts = items.map((item) => item.text.slice(0, MAX_ANALYSED_CHARS));
     // One intent batch for the messages and all their clauses (a message with one clause adds nothing).
     const clauses = texts.map((text) => {
       const parts = splitClauses(text);
@@ -87,6 +103,7 @@ export class TextAnalyzer {
         intents: rankIntents(text, whole, own, perClause),
         sentiment: { label: sentimentLabel(score), score, confidence: sentiment.confidence },
         language: detectLanguage(text),
+        entities: this.entities.extract(text, new Date((items[i] as AnalysisItem).at)),
       };
     });
   }

@@ -2,6 +2,7 @@
 export { Storage, ENV_FILE, type StorageOptions } from './storage.js';
 export { TenantStore, type ProviderMessageRef } from './tenant-store.js';
 export { ArchiveDueIndex, type DueEntry } from './archive-due-index.js';
+export { AnalysisDueIndex, type AnalysisDueEntry, type AnalysisDueValue } from './analysis-due-index.js';
 export { FORMAT_VERSION, IncompatibleDataDirError } from './format-version.js';
 export { DATABASES, keys } from './key-layout.js';
 export { OutboxStore, type OutboxRecord, type OutboxState, type OutboxAttemptError } from './outbox-store.js';

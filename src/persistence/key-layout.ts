@@ -18,6 +18,7 @@
 // | media           | [sha256]                                   | MediaRecord (content-addressed files)   |
 // | email-threads   | [tenant, Message-ID]                       | CustomerId (mail threading)             |
 // | media-jobs      | [dueAt, tenant, conversationId, seq]       | MediaJob (provider media to download)   |
+// | analysis-due    | [tenant, conversationId, seq]              | AnalysisDueValue (waiting for analysis) |
 //
 // `archive-due` and `outbox-due` are node-wide timer wheels ordered by due time (not led by the tenant): it is a node-wide timer wheel ordered by due time, read by
 // the shards' archival sweepers; each entry still names its tenant, and the actor it wakes is tenant-scoped.
@@ -38,6 +39,7 @@ export const DATABASES = [
   'media',
   'email-threads',
   'media-jobs',
+  'analysis-due',
 ] as const;
 export type DatabaseName = (typeof DATABASES)[number];
 
@@ -48,5 +50,6 @@ export const keys = {
   message: (t: TenantId, conversationId: ConversationId, seq: number) => [t, conversationId, seq],
   providerId: (t: TenantId, channel: ChannelType, providerMessageId: string) => [t, channel, providerMessageId],
   archiveDue: (dueAt: number, t: TenantId, conversationId: ConversationId) => [dueAt, t, conversationId],
+  analysisDue: (t: TenantId, conversationId: ConversationId, seq: number) => [t, conversationId, seq],
   archived: (t: TenantId, archivedAt: number, conversationId: ConversationId) => [t, archivedAt, conversationId],
 };

@@ -14,6 +14,7 @@ import {
 } from './format-version.js';
 import { TenantStore } from './tenant-store.js';
 import { lmdbFileProblem } from './lmdb-file-check.js';
+import { AnalysisDueIndex } from './analysis-due-index.js';
 import { ArchiveDueIndex } from './archive-due-index.js';
 import { OutboxStore } from './outbox-store.js';
 import { DeliveryLedger } from './delivery-ledger.js';
@@ -36,6 +37,7 @@ export interface StorageOptions {
 export class Storage {
   private readonly tenantStores = new Map<TenantId, TenantStore>();
   readonly archiveDue: ArchiveDueIndex;
+  readonly analysisDue: AnalysisDueIndex;
   readonly outbox: OutboxStore;
   readonly deliveries: DeliveryLedger;
   readonly media: MediaStore;
@@ -48,6 +50,7 @@ export class Storage {
     readonly dbs: Databases,
   ) {
     this.archiveDue = new ArchiveDueIndex(dbs['archive-due']);
+    this.analysisDue = new AnalysisDueIndex(dbs['analysis-due']);
     this.outbox = new OutboxStore(dbs.outbox, dbs['outbox-due']);
     this.deliveries = new DeliveryLedger(dbs.deliveries);
     this.media = new MediaStore(path.join(dataDir, 'media'), dbs.media);

@@ -13,6 +13,7 @@ import type {
   UnifiedMessage,
 } from '../domain/index.js';
 import { keys } from './key-layout.js';
+import type { AnalysisDueValue } from './analysis-due-index.js';
 import type { OutboxRecord } from './outbox-store.js';
 import type { Databases } from './storage.js';
 
@@ -97,11 +98,15 @@ export class TenantStore {
    * The append path: the message, the conversation's new head (lastSeq, lastActivityAt) and the provider-id dedup
    * entry commit in one transaction. The promise resolves only after that commit is durable.
    */
-  appendMessage(conversation: Conversation, message: UnifiedMessage): Promise<boolean> {
+  appendMessage(conversation: Conversation, message: UnifiedMessage, awaitsAnalysis = false): Promise<boolean> {
     const t = this.tenant;
     const dbs = this.db;
     return dbs.messages.batch(() => {
       void dbs.messages.put(keys.message(t, message.conversationId, message.seq), message);
+      if (awaitsAnalysis) {
+        const due: AnalysisDueValue = { customerId: message.customerId, at: message.receivedAt, attempts: 0 };
+        void dbs['analysis-due'].put(keys.analysisDue(t, message.conversationId, message.seq), due);
+      }
       void dbs.conversations.put(keys.conversation(t, conversation.id), conversation);
       if (message.providerMessageId !== undefined) {
         const ref: ProviderMessageRef = {
@@ -127,6 +132,17 @@ export class TenantStore {
       void dbs.conversations.put(keys.conversation(t, conversation.id), conversation);
       void dbs.outbox.put([t, outbox.id], outbox);
       void dbs['outbox-due'].put([outbox.nextAttemptAt, t, outbox.id], null);
+    });
+  }
+
+  /** A message's analysis, the conversation head (sentiment history) and the end of its analysis wait, atomically. */
+  recordAnalysis(conversation: Conversation, message: UnifiedMessage): Promise<boolean> {
+    const t = this.tenant;
+    const dbs = this.db;
+    return dbs.messages.batch(() => {
+      void dbs.messages.put(keys.message(t, message.conversationId, message.seq), message);
+      void dbs.conversations.put(keys.conversation(t, conversation.id), conversation);
+      void dbs['analysis-due'].remove(keys.analysisDue(t, message.conversationId, message.seq));
     });
   }
 

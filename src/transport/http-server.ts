@@ -6,6 +6,8 @@
 //   GET  /v1/messages?channel=&providerMessageId=   look up a stored message by provider id
 //   GET  /v1/conversations/:id        a conversation with its messages, chronologically
 //   GET  /v1/customers/:id            a customer profile with linked identities
+//   PATCH /v1/customers/:id           set integrator-owned profile fields (value tier, VIP, name, purchases)
+//   POST /v1/analyze                  intents, sentiment, entities, language and urgency of a text
 //   POST /v1/customers/:id/identities link identities to a customer (merges customers that turn out to be one)
 //   POST /v1/conversations/:id/messages reply to the customer (stored, then delivered through the outbox)
 //   GET  /v1/outbox/:id               delivery state of a reply
@@ -17,6 +19,9 @@ import { isChannelType, isConversationId, isCustomerId, OmniError, type TenantId
 import type { NodeMetrics } from '../observability/index.js';
 import { readBody, sendError, sendJson, watch, type ResponseState } from './http-io.js';
 import { parseLinkRequest } from './link-request.js';
+import { parseAnalyzeRequest } from './analyze-request.js';
+import { parseCustomerUpdate } from './customer-update-request.js';
+import type { AnalyzeService } from '../pipeline/index.js';
 import { parseMessageRequest } from './message-request.js';
 import { parseReplyRequest } from './reply-request.js';
 import type { DeliveryLedger, OutboxStore } from '../persistence/index.js';
@@ -38,6 +43,8 @@ export interface HttpServerOptions {
   metrics: NodeMetrics;
   logger: Logger;
   faultInjection: boolean;
+  /** POST /v1/analyze; absent when inference is disabled (the route answers 503 INFERENCE_UNAVAILABLE). */
+  analyzer?: AnalyzeService;
   /** The persistent outbox, for GET /v1/outbox/:id. */
   outbox?: OutboxStore;
   /** Called after a reply was queued (wakes the delivery engine). */
@@ -193,6 +200,23 @@ export class HttpServer {
       return 200;
     });
 
+    this.handle('PATCH', '/v1/customers/:id', 'customers.patch', async (res, req, state, tenant) => {
+      const id = req.getParameter(0) ?? '';
+      const body = await this.jsonBody(res, req);
+      if (!isCustomerId(id)) throw new OmniError('CUSTOMER_NOT_FOUND', `customer ${id} not found`);
+      sendJson(res, state, 200, await this.options.gateway.updateCustomer(tenant, id, parseCustomerUpdate(body)));
+      return 200;
+    });
+
+    this.handle('POST', '/v1/analyze', 'analyze', async (res, req, state, tenant) => {
+      const body = await this.jsonBody(res, req);
+      const analyzer = this.options.analyzer;
+      if (analyzer === undefined) throw new OmniError('INFERENCE_UNAVAILABLE', 'inference is disabled on this node');
+      const { text, customerId } = parseAnalyzeRequest(await body);
+      sendJson(res, state, 200, await analyzer.analyze(tenant, text, customerId));
+      return 200;
+    });
+
     this.handle('POST', '/v1/customers/:id/identities', 'customers.link', async (res, req, state, tenant) => {
       const id = req.getParameter(0) ?? '';
       const body = await this.jsonBody(res, req);
@@ -256,6 +280,7 @@ export class HttpServer {
       '/v1/customers/:id',
       '/v1/customers/:id/identities',
       '/v1/outbox/:id',
+      '/v1/analyze',
       '/health',
       '/metrics',
     ]) {
@@ -290,12 +315,14 @@ export class HttpServer {
 
   /** Registers a /v1 route: tenant from credentials, typed errors to the stable error shape, metrics, drain tracking. */
   private handle(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PATCH',
     pattern: string,
     route: string,
     handler: (res: HttpResponse, req: HttpRequest, state: ResponseState, tenant: TenantId) => Promise<number>,
   ): void {
-    const register = method === 'GET' ? this.app.get.bind(this.app) : this.app.post.bind(this.app);
+    const register = (method === 'GET' ? this.app.get : method === 'POST' ? this.app.post : this.app.patch).bind(
+      this.app,
+    );
     register(pattern, (res, req) => {
       const state = watch(res);
       const started = process.hrtime.bigint();

@@ -10,6 +10,8 @@ export function testConfig(dir: string, overrides: Partial<OmniConfig> = {}): Om
     shards: 2,
     dataDir: path.join(dir, 'data'),
     channels: { ...base.channels, email: { ...base.channels.email, ingressPort: 0 } },
+    // Analysis needs an inference worker per node; the tests of the pipeline turn it on.
+    inference: { ...base.inference, enabled: false },
     ...overrides,
   };
 }

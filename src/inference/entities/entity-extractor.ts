@@ -2,19 +2,11 @@
 // money amounts with their currency, dates and times (resolved with chrono-node against the message's time), and
 // product names from a configurable catalogue. Each entity carries its span in the text and a normalized value.
 import * as chrono from 'chrono-node';
-import { normalizeEmail, normalizePhone } from '../../domain/index.js';
+import { normalizeEmail, normalizePhone, type ExtractedEntity } from '../../domain/index.js';
 
-export type EntityType = 'order_id' | 'invoice_id' | 'email' | 'phone' | 'money' | 'datetime' | 'product';
-
-export interface Entity {
-  type: EntityType;
-  /** The matched text and its [start, end) span in the message. */
-  text: string;
-  start: number;
-  end: number;
-  /** order/invoice id without '#' or leading zeros; email lower-cased; phone E.164; money {amount, currency}; ISO time. */
-  value: string | { amount: number; currency: string };
-}
+/** Entities are domain data (stored with each message's analysis); the extractor only produces them. */
+export type { EntityType } from '../../domain/index.js';
+export type Entity = ExtractedEntity;
 
 export interface EntityExtractorOptions {
   /** Product names to recognize (matched whole-word, case-insensitively). */

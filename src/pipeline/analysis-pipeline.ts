@@ -1,0 +1,190 @@
+// The analysis step of the message pipeline (main thread): every newly stored inbound message with text is sent to
+// the inference pool and its analysis recorded through the customer's actor (which adds urgency and the sentiment
+// trend). A circuit breaker (cockatiel) isolates inference: while it is down or saturated, messages are still stored
+// and acknowledged, they simply wait in the durable analysis-due index, and a sweeper analyses them once inference
+// answers again. The same sweeper picks up messages acknowledged just before a crash, so every stored message is
+// analysed exactly once, eventually.
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleAll,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import type { ActorGateway, AnalysisRecord, RecordAnalysisResult } from '../actors/index.js';
+import {
+  messageText,
+  OmniError,
+  type ConversationId,
+  type CustomerId,
+  type MessageAnalysis,
+  type TenantId,
+} from '../domain/index.js';
+import type { InferencePool, TextAnalysis } from '../inference/index.js';
+import type { Storage } from '../persistence/index.js';
+
+export interface MessageRef {
+  tenant: TenantId;
+  conversationId: ConversationId;
+  customerId: CustomerId;
+  seq: number;
+}
+
+export interface AnalysedEvent {
+  ref: MessageRef;
+  analysis: MessageAnalysis;
+  result: RecordAnalysisResult;
+  /** Time spent in inference and in recording, ms. */
+  timings: { inferenceMs: number; recordMs: number };
+}
+
+export interface AnalysisPipelineOptions {
+  pool: InferencePool;
+  gateway: ActorGateway;
+  storage: Storage;
+  logger: Logger;
+  /** Consecutive failures that open the circuit. @default 5 */
+  breakAfter?: number;
+  /** How long the circuit stays open before one trial call. @default 2000 */
+  halfOpenAfterMs?: number;
+  /** Sweep interval for waiting messages (after a crash, or while inference was down). @default 1000 */
+  sweepIntervalMs?: number;
+  /** Messages re-driven per sweep. @default 256 */
+  sweepBatch?: number;
+  /** Only messages stored at least this long ago are re-driven (younger ones are still in their first attempt). */
+  sweepMinAgeMs?: number;
+}
+
+/** The pool's analysis in the shape stored with the message (urgency is added by the actors). */
+export function toAnalysisRecord(analysis: TextAnalysis): AnalysisRecord {
+  return {
+    intent: analysis.intent.label,
+    confidence: analysis.intent.confidence,
+    lowConfidence: analysis.intent.lowConfidence,
+    outOfScope: analysis.intent.outOfScope,
+    intents: analysis.intents.map((i) => ({ intent: i.label, confidence: i.confidence })),
+    sentiment: { score: analysis.sentiment.score, label: analysis.sentiment.label },
+    entities: analysis.entities,
+    language: analysis.language,
+  };
+}
+
+const refKey = (r: { tenant: TenantId; conversationId: ConversationId; seq: number }) =>
+  `${r.tenant}\u0000${r.conversationId}\u0000${r.seq}`;
+
+export class AnalysisPipeline {
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly inFlight = new Set<string>();
+  /** Earliest next attempt of messages whose analysis failed (exponential backoff, in memory: a restart retries). */
+  private readonly retryAt = new Map<string, number>();
+  private readonly listeners: Array<(event: AnalysedEvent) => void> = [];
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping = false;
+  private stopped = false;
+  private counters = { analysed: 0, failed: 0, skippedOpenCircuit: 0, redriven: 0 };
+
+  constructor(private readonly options: AnalysisPipelineOptions) {
+    this.breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: options.halfOpenAfterMs ?? 2000,
+      breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
+    });
+    this.breaker.onStateChange((state) => options.logger.warn({ state }, 'inference circuit changed state'));
+  }
+
+  /** Subscribes to analysed messages (routing listens here). */
+  onAnalysed(listener: (event: AnalysedEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get stats() {
+    return { ...this.counters, inFlight: this.inFlight.size, waiting: this.options.storage.analysisDue.size };
+  }
+
+  /** The circuit's state: 'closed' (analysing), 'open' (inference failing, messages wait), 'halfOpen' (trying). */
+  get circuit(): string {
+    return ['closed', 'halfOpen', 'open', 'isolated'][this.breaker.state] ?? String(this.breaker.state);
+  }
+
+  start(): void {
+    const interval = this.options.sweepIntervalMs ?? 1000;
+    this.sweeper = setInterval(() => void this.sweep(), interval);
+    this.sweeper.unref();
+    void this.sweep(); // messages left waiting by a previous run
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+  }
+
+  /** A newly stored message: analyse it now (its due entry is the safety net if this fails). */
+  submit(ref: MessageRef, text: string, at: number): void {
+    if (this.stopped || text.trim() === '') return;
+    void this.analyse(ref, text, at);
+  }
+
+  private async analyse(ref: MessageRef, text: string, at: number): Promise<void> {
+    const key = refKey(ref);
+    if (this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    try {
+      const started = performance.now();
+      const analysis = await this.breaker.execute(() => this.options.pool.analyze(text, at));
+      const inferred = performance.now();
+      const result = await this.options.gateway.recordAnalysis(ref.tenant, ref, toAnalysisRecord(analysis));
+      const recordMs = performance.now() - inferred;
+      this.counters.analysed++;
+      this.retryAt.delete(key);
+      if (!result.already) {
+        const event: AnalysedEvent = {
+          ref,
+          analysis: result.analysis,
+          result,
+          timings: { inferenceMs: inferred - started, recordMs },
+        };
+        for (const listener of this.listeners) listener(event);
+      }
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) this.counters.skippedOpenCircuit++;
+      else {
+        this.counters.failed++;
+        this.options.logger.warn({ err: OmniError.from(error), ref }, 'analysis failed; the message waits for a retry');
+        const attempts = await this.options.storage.analysisDue
+          .recordFailure({ ...ref, at, attempts: 0 })
+          .catch(() => 1);
+        this.retryAt.set(key, Date.now() + Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1)));
+      }
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  /** Re-drives messages still waiting: older than the minimum age, not in flight, backing off by attempts. */
+  async sweep(now = Date.now()): Promise<number> {
+    if (this.sweeping || this.stopped || this.circuit === 'open') return 0;
+    this.sweeping = true;
+    let started = 0;
+    try {
+      const minAge = this.options.sweepMinAgeMs ?? 2000;
+      const batch: Promise<void>[] = [];
+      for (const entry of this.options.storage.analysisDue.pending(this.options.sweepBatch ?? 256)) {
+        const key = refKey(entry);
+        if (this.inFlight.has(key) || now - entry.at < minAge || (this.retryAt.get(key) ?? 0) > now) continue;
+        const message = this.options.storage.forTenant(entry.tenant).getMessage(entry.conversationId, entry.seq);
+        if (message === undefined || message.analysis !== undefined) {
+          // Already analysed (its commit removes the entry: this is a leftover) or gone: drop the entry.
+          await this.options.storage.analysisDue.remove(entry.tenant, entry.conversationId, entry.seq);
+          continue;
+        }
+        started++;
+        this.counters.redriven++;
+        batch.push(this.analyse(entry, messageText(message.content), message.receivedAt));
+      }
+      await Promise.all(batch);
+    } finally {
+      this.sweeping = false;
+    }
+    return started;
+  }
+}
