@@ -3,6 +3,7 @@ export {
   ConfigError,
   configSchema,
   defaultConfig,
+  DEFAULT_MODELS_DIR,
   ENV_OVERRIDES,
   loadConfig,
   type OmniConfig,

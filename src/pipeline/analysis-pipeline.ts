@@ -103,7 +103,7 @@ export class AnalysisPipeline {
 
   /** The circuit's state: 'closed' (analysing), 'open' (inference failing, messages wait), 'halfOpen' (trying). */
   get circuit(): string {
-    return ['closed', 'halfOpen', 'open', 'isolated'][this.breaker.state] ?? String(this.breaker.state);
+    return ['closed', 'open', 'halfOpen', 'isolated'][this.breaker.state] ?? String(this.breaker.state);
   }
 
   start(): void {

@@ -21,6 +21,8 @@ export interface InProcessNodeOptions {
   shards?: number;
   passivateAfterMs?: number;
   archiveAfterMs?: number;
+  /** Mark inbound messages as waiting for analysis (as a node with inference does). @default false */
+  analysis?: boolean;
   dir?: string;
 }
 
@@ -33,6 +35,7 @@ export function startInProcessNode(options: InProcessNodeOptions = {}): InProces
     storage,
     passivateAfterMs: options.passivateAfterMs ?? 60_000,
     archiveAfterMs: options.archiveAfterMs ?? 24 * 3600_000,
+    analysis: { enabled: options.analysis ?? false, repeatWindowMs: 7 * 86_400_000 },
     logger,
   });
   const gateway = new ActorGateway(shards, logger);
