@@ -343,7 +343,8 @@ export class CustomerActor implements Actor<CustomerMsg> {
       }),
     )
       .then(async (result) => {
-        if (counts && !result.already) await this.deps.store.putCustomer(profile);
+        // The current profile, not the one captured above: an update may have replaced it meanwhile.
+        if (counts && !result.already && this.profile !== undefined) await this.deps.store.putCustomer(this.profile);
         return result;
       })
       .finally(() => this.inflight--)
