@@ -469,15 +469,16 @@ export class Router {
     return { queue: conv.queueId, position, waitEstimateMs };
   }
 
-  /** Addition: where a conversation is (undefined: not with humans, or resolved). */
+  /** Addition: where a conversation is (undefined: not with humans, or resolved), with its work item as routed. */
   state(
     conversationId: string,
-  ): { state: 'waiting' | 'offered' | 'assigned'; agentId?: string; relaxLevel: number } | undefined {
+  ):
+    | { state: 'waiting' | 'offered' | 'assigned'; agentId?: string; relaxLevel: number; queue: string; item: WorkItem }
+    | undefined {
     const conv = this.convs.get(conversationId);
     if (conv === undefined) return undefined;
-    return conv.agentId === undefined
-      ? { state: conv.state, relaxLevel: conv.relaxLevel }
-      : { state: conv.state, agentId: conv.agentId, relaxLevel: conv.relaxLevel };
+    const out = { state: conv.state, relaxLevel: conv.relaxLevel, queue: conv.queueId, item: conv.item };
+    return conv.agentId === undefined ? out : { ...out, agentId: conv.agentId };
   }
 
   /** Addition: counts for dashboards and benchmarks. */

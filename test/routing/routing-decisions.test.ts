@@ -12,7 +12,9 @@ const filler = fc.array(fc.constantFrom('where', 'is', 'my', 'order', 'please', 
 });
 const plainText = filler.map((w) => w.join(' '));
 
-function withAgents(n: number): fc.Arbitrary<Array<ReturnType<typeof agentArb> extends fc.Arbitrary<infer T> ? T : never>> {
+function withAgents(
+  n: number,
+): fc.Arbitrary<Array<ReturnType<typeof agentArb> extends fc.Arbitrary<infer T> ? T : never>> {
   return fc.tuple(...Array.from({ length: n }, (_, i) => agentArb(`a${i}`)));
 }
 
@@ -48,12 +50,27 @@ test('Feature: omnichannel-cx-platform, Property 17: High Urgency Agent Routing'
   );
   // The converse (Requirement 7.1): confident, low urgency, in scope → automated, nobody's capacity touched.
   fc.assert(
-    fc.property(itemArb('c2'), fc.integer({ min: 1, max: 7 }), fc.double({ min: 0.851, max: 1, noNaN: true }), plainText, (base, urgency, confidence, text) => {
-      const router = new Router();
-      const d = router.decide({ item: { ...base, urgency, intent: 'track_order' }, confidence, outOfScope: false, text, failedAutomationAttempts: 0 }, 1);
-      expect(d.kind).toBe('automated');
-      expect(router.state('c2')).toBeUndefined();
-    }),
+    fc.property(
+      itemArb('c2'),
+      fc.integer({ min: 1, max: 7 }),
+      fc.double({ min: 0.851, max: 1, noNaN: true }),
+      plainText,
+      (base, urgency, confidence, text) => {
+        const router = new Router();
+        const d = router.decide(
+          {
+            item: { ...base, urgency, intent: 'track_order' },
+            confidence,
+            outOfScope: false,
+            text,
+            failedAutomationAttempts: 0,
+          },
+          1,
+        );
+        expect(d.kind).toBe('automated');
+        expect(router.state('c2')).toBeUndefined();
+      },
+    ),
     RUNS,
   );
 });
@@ -66,7 +83,13 @@ test('Feature: omnichannel-cx-platform, Property 36: Explicit Escalation Request
       fc.integer({ min: 1, max: 7 }),
       fc.double({ min: 0.86, max: 1, noNaN: true }),
       fc.oneof(
-        fc.record({ kind: fc.constant('keyword' as const), keyword: fc.constantFrom(...keywords), upper: fc.boolean(), before: filler, after: filler }),
+        fc.record({
+          kind: fc.constant('keyword' as const),
+          keyword: fc.constantFrom(...keywords),
+          upper: fc.boolean(),
+          before: filler,
+          after: filler,
+        }),
         fc.record({ kind: fc.constant('intent' as const), text: plainText }),
         fc.record({ kind: fc.constant('custom' as const), before: filler }),
       ),
@@ -83,7 +106,10 @@ test('Feature: omnichannel-cx-platform, Property 36: Explicit Escalation Request
         } else {
           text = [...how.before, 'XYZZY   Agent'].join(' ');
         }
-        const d = router.decide({ item: { ...base, urgency, intent }, confidence, outOfScope: false, text, failedAutomationAttempts: 0 }, 5);
+        const d = router.decide(
+          { item: { ...base, urgency, intent }, confidence, outOfScope: false, text, failedAutomationAttempts: 0 },
+          5,
+        );
         expect(d.kind).toBe('escalated');
         expect(d.reasons.join(' ')).toMatch(/human/);
         expect(d.waitEstimateMs).toBeGreaterThanOrEqual(0);
@@ -99,7 +125,13 @@ test('Feature: omnichannel-cx-platform, Property 36: Explicit Escalation Request
   // Word edges: "humanity" is not a request for a human.
   const router = new Router();
   const d = router.decide(
-    { item: { conversationId: 'x', customerId: 'u', channel: 'sms', urgency: 2, intent: 'track_order', language: 'en' }, confidence: 0.95, outOfScope: false, text: 'for humanity, where is my parcel', failedAutomationAttempts: 0 },
+    {
+      item: { conversationId: 'x', customerId: 'u', channel: 'sms', urgency: 2, intent: 'track_order', language: 'en' },
+      confidence: 0.95,
+      outOfScope: false,
+      text: 'for humanity, where is my parcel',
+      failedAutomationAttempts: 0,
+    },
     1,
   );
   expect(d.kind).toBe('automated');
@@ -116,7 +148,16 @@ test('Feature: omnichannel-cx-platform, Property 37: Automatic Escalation Thresh
       plainText,
       (max, failed, base, urgency, confidence, text) => {
         const router = new Router(max === 3 ? {} : { maxFailedAutomation: max });
-        const d = router.decide({ item: { ...base, urgency, intent: 'track_order' }, confidence, outOfScope: false, text, failedAutomationAttempts: failed }, 1);
+        const d = router.decide(
+          {
+            item: { ...base, urgency, intent: 'track_order' },
+            confidence,
+            outOfScope: false,
+            text,
+            failedAutomationAttempts: failed,
+          },
+          1,
+        );
         if (failed >= max) {
           expect(d.kind).toBe('escalated');
           expect(d.reasons[0]).toContain(`${failed} failed automation attempts`);
@@ -178,15 +219,18 @@ test('Feature: omnichannel-cx-platform, Property 20: Agent Skill Matching', () =
           } else if (s.op === 'wait') {
             now += s.ms;
             router.tick(now);
-          } else {
-            const held = router.agents().flatMap((a) => (s.op === 'resolve' ? a.conversations : a.offers).map((c) => [a.id, c] as const));
+          } else if (s.op === 'resolve' || s.op === 'decline') {
+            const held = router
+              .agents()
+              .flatMap((a) => (s.op === 'resolve' ? a.conversations : a.offers).map((c) => [a.id, c] as const));
             const pick = held[s.pick % Math.max(1, held.length)];
             if (pick !== undefined) {
               if (s.op === 'resolve') router.resolve(pick[0], pick[1], { resolved: true }, now);
               else router.decline(pick[0], pick[1], now);
             }
             // Accept whatever is offered so capacity keeps moving.
-            for (const a of router.agents()) for (const c of a.offers) if (s.pick % 2 === 0) router.accept(a.id, c, now);
+            for (const a of router.agents())
+              for (const c of a.offers) if (s.pick % 2 === 0) router.accept(a.id, c, now);
           }
           checkOffers();
         }
@@ -235,7 +279,10 @@ test('Feature: omnichannel-cx-platform, Property 23: Agent Continuity Preference
           const want = id === prev ? (full ? 4 : Math.min(3, loads[i] as number)) : (loads[i] as number);
           for (let k = 0; k < want; k++) {
             const c = item(`other-${id}-${k}`);
-            router.upsertAgent({ id, name: id, skills: [{ skill, level: 3 }], languages: [language], capacity: 4 }, now);
+            router.upsertAgent(
+              { id, name: id, skills: [{ skill, level: 3 }], languages: [language], capacity: 4 },
+              now,
+            );
             // Offer directly to this agent by taking the others offline for a moment.
             for (const o of ids) if (o !== id) router.setStatus(o, 'away', now);
             const d = router.enqueue(c, ++now);

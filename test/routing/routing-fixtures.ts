@@ -13,23 +13,25 @@ export const INTENT_FOR_SKILL: Record<string, string> = {
 };
 
 export const agentArb = (id: string): fc.Arbitrary<AgentProfile> =>
-  fc.record({
-    skills: fc.uniqueArray(fc.record({ skill: fc.constantFrom(...SKILLS), level: fc.integer({ min: 1, max: 5 }) }), {
-      minLength: 1,
-      maxLength: 3,
-      selector: (s) => s.skill,
-    }),
-    languages: fc.uniqueArray(fc.constantFrom(...LANGS), { minLength: 1, maxLength: 2 }),
-    capacity: fc.integer({ min: 1, max: 6 }),
-    voiceWeight: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
-  }).map(({ skills, languages, capacity, voiceWeight }) => ({
-    id,
-    name: `Agent ${id}`,
-    skills,
-    languages,
-    capacity,
-    ...(voiceWeight === undefined ? {} : { channelWeights: { voice: voiceWeight } }),
-  }));
+  fc
+    .record({
+      skills: fc.uniqueArray(fc.record({ skill: fc.constantFrom(...SKILLS), level: fc.integer({ min: 1, max: 5 }) }), {
+        minLength: 1,
+        maxLength: 3,
+        selector: (s) => s.skill,
+      }),
+      languages: fc.uniqueArray(fc.constantFrom(...LANGS), { minLength: 1, maxLength: 2 }),
+      capacity: fc.integer({ min: 1, max: 6 }),
+      voiceWeight: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+    })
+    .map(({ skills, languages, capacity, voiceWeight }) => ({
+      id,
+      name: `Agent ${id}`,
+      skills,
+      languages,
+      capacity,
+      ...(voiceWeight === undefined ? {} : { channelWeights: { voice: voiceWeight } }),
+    }));
 
 export const channelArb: fc.Arbitrary<ChannelType> = fc.constantFrom('webchat', 'whatsapp', 'email', 'voice', 'sms');
 
@@ -68,7 +70,8 @@ export function checkInvariants(router: Router): void {
       if (other !== undefined) throw new Error(`${c} held by ${other} and ${a.id}`);
       holder.set(c, a.id);
       const s = router.state(c);
-      if (s === undefined || s.agentId !== a.id) throw new Error(`${c} on agent ${a.id} but router says ${JSON.stringify(s)}`);
+      if (s === undefined || s.agentId !== a.id)
+        throw new Error(`${c} on agent ${a.id} but router says ${JSON.stringify(s)}`);
       const expected = a.offers.includes(c) ? 'offered' : 'assigned';
       if (s.state !== expected) throw new Error(`${c} is ${s.state}, agent ${a.id} lists it as ${expected}`);
     }
