@@ -1,0 +1,93 @@
+// The project's sentence encoder (models/encoder/): hashed n-gram ids in, one L2-normalized embedding per text out
+// (cosine similarity = dot product). It takes the same `omnicx-hash-v1` ids as the classifiers, so a caller that has
+// already hashed a message passes the ids to encodeIds() instead of hashing twice. onnxruntime-node runs synchronously
+// on the calling thread, so this belongs in an inference worker, never on the I/O thread.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
+
+export interface EncoderManifest {
+  name: string;
+  task: string;
+  dimensions: number;
+  features: HashingSpec & { name: string };
+}
+
+export class SentenceEncoder {
+  private constructor(
+    readonly manifest: EncoderManifest,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async load(dir: string, options: { intraOpNumThreads?: number } = {}): Promise<SentenceEncoder> {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as EncoderManifest;
+    if (manifest.features?.name !== 'omnicx-hash-v1') {
+      throw new Error(`${dir}: unsupported feature spec ${String(manifest.features?.name)} (expected omnicx-hash-v1)`);
+    }
+    if (manifest.task !== 'sentence-embedding' || !Number.isInteger(manifest.dimensions) || manifest.dimensions <= 0) {
+      throw new Error(`${dir}: not a sentence-embedding model (task ${String(manifest.task)})`);
+    }
+    const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), {
+      intraOpNumThreads: options.intraOpNumThreads ?? 1,
+      interOpNumThreads: 1,
+    });
+    return new SentenceEncoder(manifest, session);
+  }
+
+  /** Length of every embedding. */
+  get dimensions(): number {
+    return this.manifest.dimensions;
+  }
+
+  /** The feature ids of a text (the same ids the classifiers take). */
+  ids(text: string): number[] {
+    return textToIds(text, this.manifest.features);
+  }
+
+  /**
+   * Hashes each text once and embeds the batch in one session run. Every vector has unit length; a text without any
+   * feature id (empty, whitespace or punctuation only) gets the model's fixed "empty" vector, the same for all of them.
+   */
+  async encode(texts: string[]): Promise<Float32Array[]> {
+    return this.encodeIds(texts.map((text) => this.ids(text)));
+  }
+
+  /** Embeds rows of feature ids computed elsewhere with the manifest's feature spec (at most maxLen ids each). */
+  async encodeIds(rows: number[][]): Promise<Float32Array[]> {
+    if (rows.length === 0) return [];
+    const { maxLen, wordBuckets, charBuckets } = this.manifest.features;
+    const numIds = 1 + wordBuckets + charBuckets;
+    for (const row of rows)
+      for (const id of row)
+        if (!Number.isInteger(id) || id < 1 || id >= numIds) throw new RangeError(`feature id out of range: ${id}`);
+    const width = Math.max(1, ...rows.map((r) => Math.min(r.length, maxLen)));
+    const ids = new BigInt64Array(rows.length * width);
+    const mask = new Float32Array(rows.length * width);
+    rows.forEach((row, r) => {
+      for (let j = 0; j < row.length && j < maxLen; j++) {
+        ids[r * width + j] = BigInt(row[j] as number);
+        mask[r * width + j] = 1;
+      }
+    });
+    const output = await this.session.run({
+      ids: new ort.Tensor('int64', ids, [rows.length, width]),
+      mask: new ort.Tensor('float32', mask, [rows.length, width]),
+    });
+    const data = output.embeddings?.data as Float32Array;
+    const d = this.dimensions;
+    // Copies, so the caller's vectors do not keep the whole batch's output buffer alive.
+    return rows.map((_, r) => data.slice(r * d, (r + 1) * d));
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Cosine similarity of two encoder outputs (they are unit vectors, so this is their dot product). */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}
