@@ -1,17 +1,17 @@
-// Language identification (detectLanguage: tinyld, ISO 639-1 or 'und') measured on bench/data/language-sample.csv:
+// Language identification (detectLanguage: ELD, ISO 639-1 or 'und') measured on bench/data/language-sample.csv:
 // short customer-service chat messages we wrote ourselves, 25 per language in 13 languages, some of them only one
 // or two words. Prints accuracy per language, overall, and for short vs longer messages; `--record` appends the
 // figures as a section of bench/RESULTS.md.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { detectLanguage } from '../src/inference/text-analyzer.js';
+import { detectLanguage, loadLanguageDetector } from '../src/inference/text-analyzer.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { appendResults } from './lib/results-file.js';
 
 const HELP = `Usage: npm run eval:language -- [--data bench/data/language-sample.csv] [--record] [--errors]
 
-Runs detectLanguage (tinyld) on every row of a text,lang CSV and prints accuracy per language, overall, and for
+Runs detectLanguage (ELD) on every row of a text,lang CSV and prints accuracy per language, overall, and for
 short messages (at most 3 words, or at most 6 characters in Chinese/Japanese) vs longer ones. An answer of 'und'
 (undetermined) counts as wrong.
   --data FILE  the sample (default bench/data/language-sample.csv)
@@ -64,7 +64,7 @@ interface Tally {
 
 const pct = (t: { n: number; correct: number }) => (t.n === 0 ? '–' : `${((100 * t.correct) / t.n).toFixed(1)}%`);
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       data: { type: 'string', default: path.join(__dirname, 'data', 'language-sample.csv') },
@@ -82,6 +82,7 @@ function main(): void {
   const langCol = (header ?? []).indexOf('lang');
   if (textCol < 0 || langCol < 0) throw new Error(`${values.data}: expected the columns text,lang`);
 
+  await loadLanguageDetector();
   const perLang = new Map<string, Tally>();
   const bySize = { short: { n: 0, correct: 0 }, longer: { n: 0, correct: 0 } };
   const errors: string[] = [];
@@ -128,7 +129,7 @@ function main(): void {
       `longer ones: **${pct(bySize.longer)}** (${bySize.longer.correct}/${bySize.longer.n}).`,
     `Time: ${microsPerMessage.toFixed(0)} µs per message (one thread, first call included).`,
   ];
-  console.log(`Language identification (detectLanguage, tinyld) on ${path.relative(process.cwd(), values.data)}`);
+  console.log(`Language identification (detectLanguage, ELD) on ${path.relative(process.cwd(), values.data)}`);
   console.log(lines.join('\n'));
   console.log(summary.join('\n'));
   if (values.errors) console.log(`Misidentified:\n${errors.join('\n')}`);
@@ -158,4 +159,4 @@ function main(): void {
   }
 }
 
-main();
+void main();

@@ -8,7 +8,7 @@ import { Storage } from './persistence/index.js';
 import { Server as SocketIoServer } from 'socket.io';
 import { messageText, type ChannelType, type ConversationId, type TenantId } from './domain/index.js';
 import { InferencePool } from './inference/index.js';
-import { AnalysisPipeline, AnalyzeService } from './pipeline/index.js';
+import { AnalysisPipeline, AnalyzeService, RoutingService } from './pipeline/index.js';
 import {
   buildOutboundAdapters,
   buildMediaFetchers,
@@ -22,6 +22,8 @@ import {
   WebChat,
   type OutboundAdapter,
 } from './transport/index.js';
+import { AgentDesk } from './transport/agent-desk.js';
+import { AgentTokens } from './transport/agent-tokens.js';
 
 export class OmniNode {
   readonly logger: Logger;
@@ -38,6 +40,8 @@ export class OmniNode {
   private webchat: WebChat | undefined;
   private inference: InferencePool | undefined;
   private analysisPipeline: AnalysisPipeline | undefined;
+  private routingService: RoutingService | undefined;
+  private agentDesk: AgentDesk | undefined;
 
   constructor(
     readonly config: OmniConfig,
@@ -69,6 +73,12 @@ export class OmniNode {
   /** The analysis step (undefined when inference is disabled). */
   get analysis(): AnalysisPipeline | undefined {
     return this.analysisPipeline;
+  }
+
+  /** Agents, queues and routing decisions. */
+  get routing(): RoutingService {
+    if (this.routingService === undefined) throw new Error('node not started');
+    return this.routingService;
   }
 
   get gateway(): ActorGateway {
@@ -110,6 +120,23 @@ export class OmniNode {
     const gateway = this.gatewayInstance;
     this.metrics.observeShards(() => gateway.stats());
 
+    const routing = new RoutingService({
+      gateway,
+      store: storage.routing,
+      logger: logger.child({ module: 'routing' }),
+      policy: {
+        maxConcurrent: config.routing.maxConcurrent,
+        offerTimeoutMs: config.routing.offerTimeoutMs,
+        relaxAfterMs: config.routing.relaxAfterMs,
+        disconnectGraceMs: config.routing.disconnectGraceMs,
+        escalationKeywords: config.routing.escalationKeywords,
+        maxFailedAutomation: config.routing.maxFailedAutomation,
+      },
+      onReplyQueued: () => this.engine?.kick(),
+    });
+    this.routingService = routing;
+    routing.start();
+
     let analyzer: AnalyzeService | undefined;
     if (config.inference.enabled) {
       const inference = new InferencePool({
@@ -121,6 +148,7 @@ export class OmniNode {
         maxQueue: config.inference.maxQueue,
         products: config.inference.products,
         defaultCurrency: config.inference.defaultCurrency,
+        customIntents: config.inference.customIntents,
         logger: logger.child({ module: 'inference' }),
       });
       this.inference = inference;
@@ -133,8 +161,14 @@ export class OmniNode {
       });
       this.analysisPipeline = pipeline;
       gateway.onStored((tenant, draft, result) =>
-        pipeline.submit({ tenant, ...result }, messageText(draft.content), Date.now()),
+        pipeline.submit(
+          { tenant, conversationId: result.conversationId, customerId: result.customerId, seq: result.seq },
+          { channel: draft.channel, from: draft.from },
+          messageText(draft.content),
+          Date.now(),
+        ),
       );
+      pipeline.onAnalysed((event) => routing.onAnalysed(event));
       pipeline.start();
       analyzer = new AnalyzeService(inference, gateway, config.urgency.repeatWindowMs);
     }
@@ -178,6 +212,16 @@ export class OmniNode {
     this.media = media;
     media.start();
 
+    const tokens = AgentTokens.open(dataDir, config.routing.tokenSecret, config.routing.tokenTtlSeconds);
+    this.agentDesk = new AgentDesk({
+      io,
+      gateway,
+      routing,
+      tokens,
+      webchat,
+      logger: logger.child({ module: 'agent-desk' }),
+      onReplyQueued: () => engine.kick(),
+    });
     const webhooks = buildWebhookAdapters(config);
     const server = new HttpServer({
       host: config.host,
@@ -190,6 +234,7 @@ export class OmniNode {
       logger: logger.child({ module: 'http' }),
       faultInjection: config.faultInjection,
       ...(analyzer === undefined ? {} : { analyzer }),
+      routing: { service: routing, tokens },
       outbox: storage.outbox,
       onReplyQueued: () => engine.kick(),
       io,
@@ -247,6 +292,7 @@ export class OmniNode {
       await this.engine?.stop();
       await this.media?.stop();
       this.analysisPipeline?.stop();
+      this.routingService?.stop();
       await this.inference?.close();
       await this.pool?.close();
       await this.storage?.flushed();

@@ -116,6 +116,18 @@ const inferenceSchema = z
     products: z.array(z.string().min(1)),
     /** Currency of a bare "$" or "dollars". @default USD */
     defaultCurrency: z.string().length(3),
+    /**
+     * Your own intents (Requirement 14.4): a name and a handful of example messages each, learned at start-up as a
+     * head over the sentence encoder. A message that matches one closely enough takes it instead of the default intent.
+     */
+    customIntents: z.array(
+      z
+        .object({
+          name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'intent names: lowercase letters, digits and _'),
+          examples: z.array(z.string().trim().min(1).max(1000)).min(2).max(500),
+        })
+        .strict(),
+    ),
   })
   .strict();
 
@@ -123,6 +135,26 @@ const urgencySchema = z
   .object({
     /** Same customer, same intent within this window counts as a repeat contact (Requirement 5.4). @default 7 days */
     repeatWindowMs: z.number().int().min(1),
+  })
+  .strict();
+
+const routingSchema = z
+  .object({
+    /** Concurrent conversations per agent unless the agent says otherwise (Requirement 6.4). @default 5 */
+    maxConcurrent: z.number().int().min(1).max(100),
+    /** An offer not accepted within this time goes to the next agent. @default 30000 */
+    offerTimeoutMs: z.number().int().min(100),
+    /** Waits after which routing relaxes: skill level, then skill, then language. @default [30 s, 90 s, 180 s] */
+    relaxAfterMs: z.array(z.number().int().min(0)).max(3),
+    /** A dropped agent keeps their conversations this long before they are re-queued. @default 60000 */
+    disconnectGraceMs: z.number().int().min(0),
+    /** Words that ask for a human (besides the escalation intent). */
+    escalationKeywords: z.array(z.string().min(1)),
+    /** Automated answers in a row after which the conversation goes to a human (Requirement 10.2). @default 3 */
+    maxFailedAutomation: z.number().int().min(1).max(20),
+    /** Agent desk tokens: HS256 secret (≥ 32 chars; default: a key generated in the data directory) and lifetime. */
+    tokenSecret: z.string().min(32).optional(),
+    tokenTtlSeconds: z.number().int().min(60),
   })
   .strict();
 
@@ -160,6 +192,7 @@ export const configSchema = z.object({
   outbox: outboxSchema,
   inference: inferenceSchema,
   urgency: urgencySchema,
+  routing: routingSchema,
 });
 
 export type OmniConfig = z.infer<typeof configSchema>;
@@ -210,8 +243,18 @@ export function defaultConfig(): OmniConfig {
       maxQueue: 10_000,
       products: [],
       defaultCurrency: 'USD',
+      customIntents: [],
     },
     urgency: { repeatWindowMs: 7 * 24 * 60 * 60 * 1000 },
+    routing: {
+      maxConcurrent: 5,
+      offerTimeoutMs: 30_000,
+      relaxAfterMs: [30_000, 90_000, 180_000],
+      disconnectGraceMs: 60_000,
+      escalationKeywords: ['human', 'agent', 'real person', 'representative', 'supervisor', 'manager', 'operator'],
+      maxFailedAutomation: 3,
+      tokenTtlSeconds: 12 * 3600,
+    },
   };
 }
 
@@ -262,6 +305,9 @@ export const ENV_OVERRIDES = {
   INFERENCE_THREADS: 'inference.intraOpNumThreads',
   INFERENCE_MAX_QUEUE: 'inference.maxQueue',
   URGENCY_REPEAT_WINDOW_MS: 'urgency.repeatWindowMs',
+  AGENT_TOKEN_SECRET: 'routing.tokenSecret',
+  OFFER_TIMEOUT_MS: 'routing.offerTimeoutMs',
+  AGENT_MAX_CONCURRENT: 'routing.maxConcurrent',
 } as const;
 
 export class ConfigError extends Error {
@@ -285,6 +331,8 @@ const NUMERIC = new Set<string>([
   'inference.intraOpNumThreads',
   'inference.maxQueue',
   'urgency.repeatWindowMs',
+  'routing.offerTimeoutMs',
+  'routing.maxConcurrent',
 ]);
 const BOOLEAN = new Set<string>(['faultInjection', 'channels.email.smtpSecure', 'inference.enabled']);
 

@@ -18,4 +18,11 @@ export {
   type EntityExtractorOptions,
   type EntityType,
 } from './entities/entity-extractor.js';
-export { detectLanguage, LOW_CONFIDENCE, SENTIMENT_THRESHOLDS, sentimentLabel, splitClauses } from './text-analyzer.js';
+export {
+  detectLanguage,
+  loadLanguageDetector,
+  LOW_CONFIDENCE,
+  SENTIMENT_THRESHOLDS,
+  sentimentLabel,
+  splitClauses,
+} from './text-analyzer.js';

@@ -24,6 +24,8 @@ export interface InferencePoolOptions {
   products?: string[];
   /** Currency of a bare "$". @default 'USD' */
   defaultCurrency?: string;
+  /** Custom intents (name + examples), learned in each worker at start. */
+  customIntents?: Array<{ name: string; examples: string[] }>;
   logger: Logger;
 }
 
@@ -134,6 +136,7 @@ export class InferencePool {
       intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
       products: this.options.products ?? [],
       defaultCurrency: this.options.defaultCurrency ?? 'USD',
+      customIntents: this.options.customIntents ?? [],
     };
     const worker = new Worker(path.join(__dirname, fromSource ? 'inference-worker.ts' : 'inference-worker.js'), {
       workerData: data,

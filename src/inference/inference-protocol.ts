@@ -17,6 +17,10 @@ export interface TextAnalysis {
   /** ISO 639-1 code of the message's language, or 'und' when the text is too short or unclear to tell. */
   language: string;
   entities: ExtractedEntity[];
+  /** The best custom intent (configured taxonomy), when there are custom intents; it overrides `intent` if accepted. */
+  customIntent?: { intent: string; similarity: number; confidence: number; accepted: boolean };
+  /** Dimensions of the message's sentence embedding (computed for every message; used by retrieval). */
+  embeddingDims?: number;
 }
 
 export interface InferenceWorkerData {
@@ -24,6 +28,8 @@ export interface InferenceWorkerData {
   intraOpNumThreads: number;
   products: string[];
   defaultCurrency: string;
+  /** Custom intents from configuration (a head over the sentence encoder). */
+  customIntents: Array<{ name: string; examples: string[] }>;
 }
 
 /** A text and, for date resolution, when it was received (epoch ms). */

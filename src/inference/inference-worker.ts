@@ -9,10 +9,15 @@ const port = parentPort;
 if (port === null) throw new Error('inference-worker must run in a worker thread');
 const data = workerData as InferenceWorkerData;
 
-void TextAnalyzer.load(data.modelsDir, data.intraOpNumThreads, {
-  products: data.products,
-  defaultCurrency: data.defaultCurrency,
-}).then((analyzer) => {
+void TextAnalyzer.load(
+  data.modelsDir,
+  data.intraOpNumThreads,
+  {
+    products: data.products,
+    defaultCurrency: data.defaultCurrency,
+  },
+  data.customIntents,
+).then((analyzer) => {
   const send = (message: WorkerToPool) => port.postMessage(message);
   port.on('message', (message: PoolToWorker) => {
     analyzer.analyzeItems(message.items).then(

@@ -10,3 +10,4 @@ export { DeliveryLedger, type DeliveryRecord, type DeliveryStatus } from './deli
 export { MediaStore, type MediaRecord } from './media-store.js';
 export { EmailThreadIndex } from './email-thread-index.js';
 export { MediaJobQueue, type MediaJob } from './media-job-queue.js';
+export { RoutingStore } from './routing-store.js';

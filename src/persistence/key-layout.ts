@@ -19,6 +19,8 @@
 // | email-threads   | [tenant, Message-ID]                       | CustomerId (mail threading)             |
 // | media-jobs      | [dueAt, tenant, conversationId, seq]       | MediaJob (provider media to download)   |
 // | analysis-due    | [tenant, conversationId, seq]              | AnalysisDueValue (waiting for analysis) |
+// | agents          | [tenant, agentId]                          | AgentProfile (registered agents)        |
+// | routing-decisions | [tenant, conversationId, at, decisionId] | RoutingDecision (why, for whom, when)   |
 //
 // `archive-due` and `outbox-due` are node-wide timer wheels ordered by due time (not led by the tenant): it is a node-wide timer wheel ordered by due time, read by
 // the shards' archival sweepers; each entry still names its tenant, and the actor it wakes is tenant-scoped.
@@ -40,6 +42,8 @@ export const DATABASES = [
   'email-threads',
   'media-jobs',
   'analysis-due',
+  'agents',
+  'routing-decisions',
 ] as const;
 export type DatabaseName = (typeof DATABASES)[number];
 

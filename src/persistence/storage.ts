@@ -15,6 +15,7 @@ import {
 import { TenantStore } from './tenant-store.js';
 import { lmdbFileProblem } from './lmdb-file-check.js';
 import { AnalysisDueIndex } from './analysis-due-index.js';
+import { RoutingStore } from './routing-store.js';
 import { ArchiveDueIndex } from './archive-due-index.js';
 import { OutboxStore } from './outbox-store.js';
 import { DeliveryLedger } from './delivery-ledger.js';
@@ -38,6 +39,7 @@ export class Storage {
   private readonly tenantStores = new Map<TenantId, TenantStore>();
   readonly archiveDue: ArchiveDueIndex;
   readonly analysisDue: AnalysisDueIndex;
+  readonly routing: RoutingStore;
   readonly outbox: OutboxStore;
   readonly deliveries: DeliveryLedger;
   readonly media: MediaStore;
@@ -51,6 +53,7 @@ export class Storage {
   ) {
     this.archiveDue = new ArchiveDueIndex(dbs['archive-due']);
     this.analysisDue = new AnalysisDueIndex(dbs['analysis-due']);
+    this.routing = new RoutingStore(dbs.agents, dbs['routing-decisions']);
     this.outbox = new OutboxStore(dbs.outbox, dbs['outbox-due']);
     this.deliveries = new DeliveryLedger(dbs.deliveries);
     this.media = new MediaStore(path.join(dataDir, 'media'), dbs.media);

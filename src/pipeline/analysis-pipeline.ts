@@ -16,6 +16,7 @@ import type { ActorGateway, AnalysisRecord, RecordAnalysisResult } from '../acto
 import {
   messageText,
   OmniError,
+  type ChannelType,
   type ConversationId,
   type CustomerId,
   type MessageAnalysis,
@@ -31,8 +32,16 @@ export interface MessageRef {
   seq: number;
 }
 
+/** Where the message came from: the channel and the sender's address on it. */
+export interface MessageOrigin {
+  channel: ChannelType;
+  from: string;
+}
+
 export interface AnalysedEvent {
   ref: MessageRef;
+  origin: MessageOrigin;
+  text: string;
   analysis: MessageAnalysis;
   result: RecordAnalysisResult;
   /** Time spent in inference and in recording, ms. */
@@ -119,12 +128,12 @@ export class AnalysisPipeline {
   }
 
   /** A newly stored message: analyse it now (its due entry is the safety net if this fails). */
-  submit(ref: MessageRef, text: string, at: number): void {
+  submit(ref: MessageRef, origin: MessageOrigin, text: string, at: number): void {
     if (this.stopped || text.trim() === '') return;
-    void this.analyse(ref, text, at);
+    void this.analyse(ref, origin, text, at);
   }
 
-  private async analyse(ref: MessageRef, text: string, at: number): Promise<void> {
+  private async analyse(ref: MessageRef, origin: MessageOrigin, text: string, at: number): Promise<void> {
     const key = refKey(ref);
     if (this.inFlight.has(key)) return;
     this.inFlight.add(key);
@@ -139,6 +148,8 @@ export class AnalysisPipeline {
       if (!result.already) {
         const event: AnalysedEvent = {
           ref,
+          origin,
+          text,
           analysis: result.analysis,
           result,
           timings: { inferenceMs: inferred - started, recordMs },
@@ -179,7 +190,16 @@ export class AnalysisPipeline {
         }
         started++;
         this.counters.redriven++;
-        batch.push(this.analyse(entry, messageText(message.content), message.receivedAt));
+        const from = message.sender.kind === 'customer' ? message.sender.address : '';
+        const ref: MessageRef = {
+          tenant: entry.tenant,
+          conversationId: entry.conversationId,
+          customerId: entry.customerId,
+          seq: entry.seq,
+        };
+        batch.push(
+          this.analyse(ref, { channel: message.channel, from }, messageText(message.content), message.receivedAt),
+        );
       }
       await Promise.all(batch);
     } finally {

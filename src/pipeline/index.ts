@@ -5,6 +5,13 @@ export {
   toAnalysisRecord,
   type AnalysedEvent,
   type AnalysisPipelineOptions,
+  type MessageOrigin,
   type MessageRef,
 } from './analysis-pipeline.js';
 export { AnalyzeService, type AnalyzeResponse } from './analyze-service.js';
+export {
+  RoutingService,
+  toOmniError,
+  type ConversationContext,
+  type RoutingServiceOptions,
+} from './routing-service.js';

@@ -8,6 +8,10 @@
 //   GET  /v1/customers/:id            a customer profile with linked identities
 //   PATCH /v1/customers/:id           set integrator-owned profile fields (value tier, VIP, name, purchases)
 //   POST /v1/analyze                  intents, sentiment, entities, language and urgency of a text
+//   POST /v1/agents                   register or update an agent; answers with the agent's desk token
+//   GET  /v1/agents                   agents with status, load and conversations
+//   GET  /v1/queues                   queue depth, oldest wait and wait estimate per skill/language
+//   GET  /v1/routing/decisions?conversationId=   every routing decision for a conversation, with its reasons
 //   POST /v1/customers/:id/identities link identities to a customer (merges customers that turn out to be one)
 //   POST /v1/conversations/:id/messages reply to the customer (stored, then delivered through the outbox)
 //   GET  /v1/outbox/:id               delivery state of a reply
@@ -21,7 +25,9 @@ import { readBody, sendError, sendJson, watch, type ResponseState } from './http
 import { parseLinkRequest } from './link-request.js';
 import { parseAnalyzeRequest } from './analyze-request.js';
 import { parseCustomerUpdate } from './customer-update-request.js';
-import type { AnalyzeService } from '../pipeline/index.js';
+import type { AnalyzeService, RoutingService } from '../pipeline/index.js';
+import { parseAgentRequest } from './agent-request.js';
+import type { AgentTokens } from './agent-tokens.js';
 import { parseMessageRequest } from './message-request.js';
 import { parseReplyRequest } from './reply-request.js';
 import type { DeliveryLedger, OutboxStore } from '../persistence/index.js';
@@ -45,6 +51,8 @@ export interface HttpServerOptions {
   faultInjection: boolean;
   /** POST /v1/analyze; absent when inference is disabled (the route answers 503 INFERENCE_UNAVAILABLE). */
   analyzer?: AnalyzeService;
+  /** Agents, queues and routing decisions (absent: those routes answer 404). */
+  routing?: { service: RoutingService; tokens: AgentTokens };
   /** The persistent outbox, for GET /v1/outbox/:id. */
   outbox?: OutboxStore;
   /** Called after a reply was queued (wakes the delivery engine). */
@@ -217,6 +225,35 @@ export class HttpServer {
       return 200;
     });
 
+    const routing = () => {
+      if (this.options.routing === undefined) throw new OmniError('ROUTE_NOT_FOUND', 'routing is not enabled');
+      return this.options.routing;
+    };
+    this.handle('POST', '/v1/agents', 'agents.post', async (res, req, state, tenant) => {
+      const body = await this.jsonBody(res, req);
+      const { service, tokens } = routing();
+      const profile = parseAgentRequest(body);
+      const agent = await service.registerAgent(tenant, profile);
+      const token = await tokens.issue({ tenant, agentId: profile.id });
+      sendJson(res, state, 201, { agent, token });
+      return 201;
+    });
+    this.handle('GET', '/v1/agents', 'agents.get', async (res, _req, state, tenant) => {
+      sendJson(res, state, 200, { agents: routing().service.router(tenant).agents() });
+      return 200;
+    });
+    this.handle('GET', '/v1/queues', 'queues.get', async (res, _req, state, tenant) => {
+      sendJson(res, state, 200, { queues: routing().service.router(tenant).queues(Date.now()) });
+      return 200;
+    });
+    this.handle('GET', '/v1/routing/decisions', 'routing.decisions', async (res, req, state, tenant) => {
+      const conversationId = new URLSearchParams(req.getQuery() ?? '').get('conversationId');
+      if (conversationId === null || conversationId === '')
+        throw new OmniError('VALIDATION_FAILED', 'query parameter conversationId is required');
+      sendJson(res, state, 200, { decisions: routing().service.decisions(tenant, conversationId) });
+      return 200;
+    });
+
     this.handle('POST', '/v1/customers/:id/identities', 'customers.link', async (res, req, state, tenant) => {
       const id = req.getParameter(0) ?? '';
       const body = await this.jsonBody(res, req);
@@ -281,6 +318,9 @@ export class HttpServer {
       '/v1/customers/:id/identities',
       '/v1/outbox/:id',
       '/v1/analyze',
+      '/v1/agents',
+      '/v1/queues',
+      '/v1/routing/decisions',
       '/health',
       '/metrics',
     ]) {

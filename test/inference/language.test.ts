@@ -1,6 +1,8 @@
 // Language identification of customer messages: common languages of a contact centre, and "undetermined" for text
 // too short or too bare to tell.
-import { detectLanguage } from '../../src/inference/text-analyzer.js';
+import { detectLanguage, loadLanguageDetector } from '../../src/inference/text-analyzer.js';
+
+beforeAll(() => loadLanguageDetector());
 
 test.each([
   ['Where is my order? It still has not arrived and I need it by Friday.', 'en'],

@@ -25,7 +25,12 @@ test('while inference is down messages wait (circuit opens); when it is back the
     halfOpenAfterMs: 60_000,
   });
   node.gateway.onStored((tenant, draft, result) =>
-    down.submit({ tenant, ...result }, draft.content.type === 'text' ? draft.content.text : '', Date.now()),
+    down.submit(
+      { tenant, ...result },
+      { channel: draft.channel, from: draft.from },
+      draft.content.type === 'text' ? draft.content.text : '',
+      Date.now(),
+    ),
   );
   const tenant = freshTenant();
   const acks = [];
