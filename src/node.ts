@@ -169,8 +169,17 @@ export class OmniNode {
         ),
       );
       pipeline.onAnalysed((event) => routing.onAnalysed(event));
+      pipeline.onNotAnalysed((ref, origin) => routing.onNotAnalysed(ref, origin.channel));
       pipeline.start();
       analyzer = new AnalyzeService(inference, gateway, config.urgency.repeatWindowMs);
+    } else {
+      // Without inference every conversation goes to a human (marked "not analysed").
+      gateway.onStored((tenant, draft, result) =>
+        routing.onNotAnalysed(
+          { tenant, conversationId: result.conversationId, customerId: result.customerId, seq: result.seq },
+          draft.channel,
+        ),
+      );
     }
 
     const io = new SocketIoServer({ serveClient: false, cors: { origin: true } });

@@ -88,6 +88,7 @@ export class AnalysisPipeline {
   /** Earliest next attempt of messages whose analysis failed (exponential backoff, in memory: a restart retries). */
   private readonly retryAt = new Map<string, number>();
   private readonly listeners: Array<(event: AnalysedEvent) => void> = [];
+  private readonly unanalysedListeners: Array<(ref: MessageRef, origin: MessageOrigin) => void> = [];
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping = false;
   private stopped = false;
@@ -104,6 +105,14 @@ export class AnalysisPipeline {
   /** Subscribes to analysed messages (routing listens here). */
   onAnalysed(listener: (event: AnalysedEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Subscribes to messages that could not be analysed now (inference down or saturated): routing sends them to a
+   * human, marked "not analysed", instead of letting them wait. They are still analysed when inference recovers.
+   */
+  onNotAnalysed(listener: (ref: MessageRef, origin: MessageOrigin) => void): void {
+    this.unanalysedListeners.push(listener);
   }
 
   get stats() {
@@ -157,6 +166,7 @@ export class AnalysisPipeline {
         for (const listener of this.listeners) listener(event);
       }
     } catch (error) {
+      const firstAttempt = !this.retryAt.has(key);
       if (error instanceof BrokenCircuitError) this.counters.skippedOpenCircuit++;
       else {
         this.counters.failed++;
@@ -166,6 +176,7 @@ export class AnalysisPipeline {
           .catch(() => 1);
         this.retryAt.set(key, Date.now() + Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1)));
       }
+      if (firstAttempt) for (const listener of this.unanalysedListeners) listener(ref, origin);
     } finally {
       this.inFlight.delete(key);
     }
