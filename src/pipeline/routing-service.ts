@@ -231,6 +231,8 @@ export class RoutingService {
 
   /** Tells the waiting customer, on their own channel, how long the wait should be (Requirement 10.4). */
   private async tellExpectedWait(tenant: TenantId, event: Extract<RouterEvent, { type: 'wait-estimate' }>) {
+    // A tenant without any agent has no desk: promising "an agent will be with you" would be false.
+    if (this.router(tenant).agents().length === 0) return;
     const minutes = Math.max(1, Math.round(event.waitEstimateMs / 60_000));
     const text =
       `Thanks for your patience. An agent will be with you in about ${minutes} minute${minutes === 1 ? '' : 's'}` +

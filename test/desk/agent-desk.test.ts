@@ -87,6 +87,8 @@ test('bad agent tokens are refused with a stable code', async () => {
 });
 
 test('Feature: omnichannel-cx-platform, Property 39: Wait Time Notification — nobody free: the customer is told the expected wait on their channel', async () => {
+  // The tenant has a desk, but its only agent is offline.
+  await registerAgent({ id: 'cy', name: 'Cy', skills: [{ skill: 'general', level: 2 }], languages: ['en'] });
   const ack = await postJson<{ conversationId: string }>(base, '/v1/messages', {
     channel: 'sms',
     from: '+447700900601',
