@@ -133,8 +133,10 @@ export class OmniNode {
         maxFailedAutomation: config.routing.maxFailedAutomation,
       },
       onReplyQueued: () => this.engine?.kick(),
+      metrics: this.metrics,
     });
     this.routingService = routing;
+    this.observeRouting(routing);
     routing.start();
 
     let analyzer: AnalyzeService | undefined;
@@ -158,7 +160,17 @@ export class OmniNode {
         gateway,
         storage,
         logger: logger.child({ module: 'analysis' }),
+        metrics: this.metrics,
       });
+      this.metrics.observe('omnicx_inference_queue', 'Texts waiting for an inference worker', () => [
+        { value: inference.stats.queued },
+      ]);
+      this.metrics.observe('omnicx_inference_mean_batch_size', 'Mean texts per inference batch since start', () => [
+        { value: inference.stats.items / Math.max(1, inference.stats.batches) },
+      ]);
+      this.metrics.observe('omnicx_inference_circuit_open', '1 while the inference circuit is open', () => [
+        { value: pipeline.circuit === 'open' ? 1 : 0 },
+      ]);
       this.analysisPipeline = pipeline;
       gateway.onStored((tenant, draft, result) =>
         pipeline.submit(
@@ -244,6 +256,9 @@ export class OmniNode {
       faultInjection: config.faultInjection,
       ...(analyzer === undefined ? {} : { analyzer }),
       routing: { service: routing, tokens },
+      ...(this.analysisPipeline === undefined
+        ? {}
+        : { deadLetters: { store: storage.deadLetters, pipeline: this.analysisPipeline } }),
       outbox: storage.outbox,
       onReplyQueued: () => engine.kick(),
       io,
@@ -287,6 +302,42 @@ export class OmniNode {
       },
       'OmniCX node ready',
     );
+  }
+
+  /** Scrape-time gauges: agents by status, queue depths, messages waiting for analysis, dead letters, outbox. */
+  private observeRouting(routing: RoutingService): void {
+    const storage = this.storage as Storage;
+    this.metrics.observe(
+      'omnicx_agents',
+      'Agents by tenant and status',
+      () =>
+        routing.allRouters().flatMap(([tenant, router]) => {
+          const counts = new Map<string, number>();
+          for (const agent of router.agents()) counts.set(agent.status, (counts.get(agent.status) ?? 0) + 1);
+          return [...counts].map(([status, value]) => ({ labels: { tenant, status }, value }));
+        }),
+      ['tenant', 'status'],
+    );
+    this.metrics.observe(
+      'omnicx_queue_depth',
+      'Conversations waiting for an agent, by tenant and queue',
+      () =>
+        routing
+          .allRouters()
+          .flatMap(([tenant, router]) =>
+            router.queues(Date.now()).map((q) => ({ labels: { tenant, queue: q.id }, value: q.depth })),
+          ),
+      ['tenant', 'queue'],
+    );
+    this.metrics.observe('omnicx_analysis_waiting', 'Stored messages waiting for analysis', () => [
+      { value: storage.analysisDue.size },
+    ]);
+    this.metrics.observe('omnicx_dead_letters', 'Messages whose analysis was dead-lettered', () => [
+      { value: storage.deadLetters.size },
+    ]);
+    this.metrics.observe('omnicx_outbox_backlog', 'Outbound deliveries pending', () => [
+      { value: storage.outbox.backlog() },
+    ]);
   }
 
   /** Graceful stop: refuse new requests, let in-flight ones finish, flush and close the shards. */

@@ -96,6 +96,8 @@ export interface ShardStats {
   passivated: number;
   heapUsed: number;
   rss: number;
+  /** p99 event-loop delay since the previous stats request, ms. */
+  eventLoopLagP99Ms: number;
 }
 
 /** Requests and their reply bodies, keyed by type: the compiler checks both ends. */

@@ -1,5 +1,6 @@
 // One shard's runtime, independent of threads: the actor host with its three actor kinds, the archival sweeper and
 // the request handlers. The worker entry wraps it in a MessagePort; tests can also drive it directly.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import {
   identityKey,
@@ -42,6 +43,7 @@ export interface ShardRuntimeOptions {
 export class ShardRuntime {
   readonly host: ActorHost;
   private readonly sweeper: ArchivalSweeper;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(private readonly options: ShardRuntimeOptions) {
     const { storage, logger } = options;
@@ -86,6 +88,7 @@ export class ShardRuntime {
       maxIntervalMs: Math.max(50, Math.min(options.archiveAfterMs / 4, 30_000)),
     });
     this.sweeper.start();
+    this.loopDelay.enable();
   }
 
   /** Handles one request; the answer (or a typed error) comes back as a promise. */
@@ -241,6 +244,8 @@ export class ShardRuntime {
 
   stats(): ShardStats {
     const memory = process.memoryUsage();
+    const lag = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e6 : 0;
+    this.loopDelay.reset();
     return {
       shard: this.options.shard,
       actors: {
@@ -251,10 +256,12 @@ export class ShardRuntime {
       passivated: this.host.passivated,
       heapUsed: memory.heapUsed,
       rss: memory.rss,
+      eventLoopLagP99Ms: lag,
     };
   }
 
   close(): void {
+    this.loopDelay.disable();
     this.sweeper.stop();
     this.host.close();
   }

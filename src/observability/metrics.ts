@@ -47,6 +47,47 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly pipelineStep = new Histogram({
+    name: 'omnicx_pipeline_step_seconds',
+    help: 'Time spent per pipeline step after a message is stored: inference, record (analysis + urgency), decide',
+    labelNames: ['step'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly analysisOutcomes = new Counter({
+    name: 'omnicx_analysis_total',
+    help: 'Analysis attempts by outcome (analysed, failed, circuit_open, dead_lettered)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly routingDecisions = new Counter({
+    name: 'omnicx_routing_decisions_total',
+    help: 'Routing decisions by kind (automated, escalated, queued, offered, accepted, resolved, …)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  /** Gauges read at scrape time from whoever owns the number. */
+  observe(
+    name: string,
+    help: string,
+    read: () => Array<{ labels?: Record<string, string>; value: number }>,
+    labelNames: string[] = [],
+  ): void {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const sample of read()) this.set(sample.labels ?? {}, sample.value);
+      },
+    });
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'omnicx_' });
   }
@@ -76,6 +117,16 @@ export class NodeMetrics {
       async collect() {
         this.reset();
         for (const s of await stats().catch(() => [])) this.set({ shard: String(s.shard) }, s.heapUsed);
+      },
+    });
+    new Gauge({
+      name: 'omnicx_shard_event_loop_lag_p99_seconds',
+      help: 'p99 event-loop delay of each shard worker since the previous scrape',
+      labelNames: ['shard'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of await stats().catch(() => [])) this.set({ shard: String(s.shard) }, s.eventLoopLagP99Ms / 1000);
       },
     });
   }

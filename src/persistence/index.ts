@@ -11,3 +11,4 @@ export { MediaStore, type MediaRecord } from './media-store.js';
 export { EmailThreadIndex } from './email-thread-index.js';
 export { MediaJobQueue, type MediaJob } from './media-job-queue.js';
 export { RoutingStore } from './routing-store.js';
+export { DeadLetterStore, type DeadLetter } from './dead-letter-store.js';

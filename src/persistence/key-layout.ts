@@ -21,6 +21,7 @@
 // | analysis-due    | [tenant, conversationId, seq]              | AnalysisDueValue (waiting for analysis) |
 // | agents          | [tenant, agentId]                          | AgentProfile (registered agents)        |
 // | routing-decisions | [tenant, conversationId, at, decisionId] | RoutingDecision (why, for whom, when)   |
+// | dead-letters    | [tenant, deadLetterId]                     | DeadLetter (analysis failed repeatedly) |
 //
 // `archive-due` and `outbox-due` are node-wide timer wheels ordered by due time (not led by the tenant): it is a node-wide timer wheel ordered by due time, read by
 // the shards' archival sweepers; each entry still names its tenant, and the actor it wakes is tenant-scoped.
@@ -44,6 +45,7 @@ export const DATABASES = [
   'analysis-due',
   'agents',
   'routing-decisions',
+  'dead-letters',
 ] as const;
 export type DatabaseName = (typeof DATABASES)[number];
 

@@ -16,6 +16,7 @@ import { TenantStore } from './tenant-store.js';
 import { lmdbFileProblem } from './lmdb-file-check.js';
 import { AnalysisDueIndex } from './analysis-due-index.js';
 import { RoutingStore } from './routing-store.js';
+import { DeadLetterStore } from './dead-letter-store.js';
 import { ArchiveDueIndex } from './archive-due-index.js';
 import { OutboxStore } from './outbox-store.js';
 import { DeliveryLedger } from './delivery-ledger.js';
@@ -40,6 +41,7 @@ export class Storage {
   readonly archiveDue: ArchiveDueIndex;
   readonly analysisDue: AnalysisDueIndex;
   readonly routing: RoutingStore;
+  readonly deadLetters: DeadLetterStore;
   readonly outbox: OutboxStore;
   readonly deliveries: DeliveryLedger;
   readonly media: MediaStore;
@@ -54,6 +56,7 @@ export class Storage {
     this.archiveDue = new ArchiveDueIndex(dbs['archive-due']);
     this.analysisDue = new AnalysisDueIndex(dbs['analysis-due']);
     this.routing = new RoutingStore(dbs.agents, dbs['routing-decisions']);
+    this.deadLetters = new DeadLetterStore(dbs['dead-letters'], dbs['analysis-due']);
     this.outbox = new OutboxStore(dbs.outbox, dbs['outbox-due']);
     this.deliveries = new DeliveryLedger(dbs.deliveries);
     this.media = new MediaStore(path.join(dataDir, 'media'), dbs.media);

@@ -23,7 +23,8 @@ import {
   type TenantId,
 } from '../domain/index.js';
 import type { InferencePool, TextAnalysis } from '../inference/index.js';
-import type { Storage } from '../persistence/index.js';
+import type { NodeMetrics } from '../observability/index.js';
+import type { DeadLetter, Storage } from '../persistence/index.js';
 
 export interface MessageRef {
   tenant: TenantId;
@@ -63,6 +64,12 @@ export interface AnalysisPipelineOptions {
   sweepBatch?: number;
   /** Only messages stored at least this long ago are re-driven (younger ones are still in their first attempt). */
   sweepMinAgeMs?: number;
+  /** Failed attempts after which a message's analysis is dead-lettered. @default 5 */
+  maxAttempts?: number;
+  /** First retry delay after a failure; doubles per attempt, capped at 60 s. @default 1000 */
+  retryBaseMs?: number;
+  /** Step timings and outcomes for /metrics. */
+  metrics?: NodeMetrics;
 }
 
 /** The pool's analysis in the shape stored with the message (urgency is added by the actors). */
@@ -92,7 +99,7 @@ export class AnalysisPipeline {
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping = false;
   private stopped = false;
-  private counters = { analysed: 0, failed: 0, skippedOpenCircuit: 0, redriven: 0 };
+  private counters = { analysed: 0, failed: 0, skippedOpenCircuit: 0, redriven: 0, deadLettered: 0 };
 
   constructor(private readonly options: AnalysisPipelineOptions) {
     this.breaker = circuitBreaker(handleAll, {
@@ -153,6 +160,9 @@ export class AnalysisPipeline {
       const result = await this.options.gateway.recordAnalysis(ref.tenant, ref, toAnalysisRecord(analysis));
       const recordMs = performance.now() - inferred;
       this.counters.analysed++;
+      this.options.metrics?.pipelineStep.observe({ step: 'inference' }, (inferred - started) / 1000);
+      this.options.metrics?.pipelineStep.observe({ step: 'record' }, recordMs / 1000);
+      this.options.metrics?.analysisOutcomes.inc({ outcome: 'analysed' });
       this.retryAt.delete(key);
       if (!result.already) {
         const event: AnalysedEvent = {
@@ -167,19 +177,66 @@ export class AnalysisPipeline {
       }
     } catch (error) {
       const firstAttempt = !this.retryAt.has(key);
-      if (error instanceof BrokenCircuitError) this.counters.skippedOpenCircuit++;
-      else {
+      if (error instanceof BrokenCircuitError) {
+        this.counters.skippedOpenCircuit++;
+        this.options.metrics?.analysisOutcomes.inc({ outcome: 'circuit_open' });
+      } else {
         this.counters.failed++;
-        this.options.logger.warn({ err: OmniError.from(error), ref }, 'analysis failed; the message waits for a retry');
+        this.options.metrics?.analysisOutcomes.inc({ outcome: 'failed' });
+        const typed = OmniError.from(error);
         const attempts = await this.options.storage.analysisDue
           .recordFailure({ ...ref, at, attempts: 0 })
           .catch(() => 1);
-        this.retryAt.set(key, Date.now() + Math.min(60_000, 1000 * 2 ** Math.max(0, attempts - 1)));
+        if (attempts >= (this.options.maxAttempts ?? 5)) await this.bury(ref, at, attempts, typed);
+        else {
+          this.options.logger.warn({ err: typed, ref, attempts }, 'analysis failed; the message waits for a retry');
+          const base = this.options.retryBaseMs ?? 1000;
+          this.retryAt.set(key, Date.now() + Math.min(60_000, base * 2 ** Math.max(0, attempts - 1)));
+        }
       }
       if (firstAttempt) for (const listener of this.unanalysedListeners) listener(ref, origin);
     } finally {
       this.inFlight.delete(key);
     }
+  }
+
+  /** Parks a message whose analysis keeps failing, so it stops tripping the circuit for everyone else. */
+  private async bury(ref: MessageRef, at: number, attempts: number, error: OmniError): Promise<void> {
+    const letter: DeadLetter = {
+      id: `dl_${ref.conversationId}_${ref.seq}`,
+      tenant: ref.tenant,
+      step: 'analysis',
+      conversationId: ref.conversationId,
+      customerId: ref.customerId,
+      seq: ref.seq,
+      attempts,
+      lastError: { code: error.code, message: error.message },
+      storedAt: at,
+      deadAt: Date.now(),
+    };
+    await this.options.storage.deadLetters.bury(letter);
+    this.retryAt.delete(refKey(ref));
+    this.counters.deadLettered++;
+    this.options.metrics?.analysisOutcomes.inc({ outcome: 'dead_lettered' });
+    this.options.logger.error({ deadLetter: letter }, 'analysis failed too often: message dead-lettered');
+  }
+
+  /** Puts a dead letter back in line and analyses it now; false when there is no such dead letter. */
+  async replay(tenant: TenantId, id: string): Promise<boolean> {
+    const letter = this.options.storage.deadLetters.get(tenant, id);
+    if (letter === undefined) return false;
+    await this.options.storage.deadLetters.revive(letter);
+    const message = this.options.storage.forTenant(tenant).getMessage(letter.conversationId, letter.seq);
+    if (message !== undefined && message.analysis === undefined) {
+      const from = message.sender.kind === 'customer' ? message.sender.address : '';
+      await this.analyse(
+        { tenant, conversationId: letter.conversationId, customerId: letter.customerId, seq: letter.seq },
+        { channel: message.channel, from },
+        messageText(message.content),
+        message.receivedAt,
+      );
+    }
+    return true;
   }
 
   /** Re-drives messages still waiting: older than the minimum age, not in flight, backing off by attempts. */

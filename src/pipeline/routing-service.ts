@@ -16,6 +16,7 @@ import {
   type MessageAnalysis,
   type TenantId,
 } from '../domain/index.js';
+import type { NodeMetrics } from '../observability/index.js';
 import type { RoutingStore } from '../persistence/index.js';
 import {
   Router,
@@ -47,6 +48,7 @@ export interface RoutingServiceOptions {
   tickMs?: number;
   /** Wakes the delivery engine after a system message (expected wait) was queued. */
   onReplyQueued?: () => void;
+  metrics?: NodeMetrics;
 }
 
 /** A router's error (stable code) as the API's typed error. */
@@ -85,6 +87,11 @@ export class RoutingService {
 
   get decisionsMade(): number {
     return this.decisionCount;
+  }
+
+  /** Every tenant's router (metrics, dashboards). */
+  allRouters(): Array<[TenantId, Router]> {
+    return [...this.routers.entries()];
   }
 
   router(tenant: TenantId): Router {
@@ -179,6 +186,7 @@ export class RoutingService {
 
   private persist(tenant: TenantId, decision: RoutingDecision): void {
     this.decisionCount++;
+    this.options.metrics?.routingDecisions.inc({ kind: decision.kind });
     this.options.store.recordDecision(tenant, decision).catch((error: unknown) => {
       this.options.logger.error({ err: error, decision: decision.id }, 'routing decision not stored');
     });

@@ -12,6 +12,8 @@
 //   GET  /v1/agents                   agents with status, load and conversations
 //   GET  /v1/queues                   queue depth, oldest wait and wait estimate per skill/language
 //   GET  /v1/routing/decisions?conversationId=   every routing decision for a conversation, with its reasons
+//   GET  /v1/dead-letters             messages whose analysis failed too often
+//   POST /v1/dead-letters/:id/replay  analyse a dead letter again
 //   POST /v1/customers/:id/identities link identities to a customer (merges customers that turn out to be one)
 //   POST /v1/conversations/:id/messages reply to the customer (stored, then delivered through the outbox)
 //   GET  /v1/outbox/:id               delivery state of a reply
@@ -25,12 +27,12 @@ import { readBody, sendError, sendJson, watch, type ResponseState } from './http
 import { parseLinkRequest } from './link-request.js';
 import { parseAnalyzeRequest } from './analyze-request.js';
 import { parseCustomerUpdate } from './customer-update-request.js';
-import type { AnalyzeService, RoutingService } from '../pipeline/index.js';
+import type { AnalysisPipeline, AnalyzeService, RoutingService } from '../pipeline/index.js';
 import { parseAgentRequest } from './agent-request.js';
 import type { AgentTokens } from './agent-tokens.js';
 import { parseMessageRequest } from './message-request.js';
 import { parseReplyRequest } from './reply-request.js';
-import type { DeliveryLedger, OutboxStore } from '../persistence/index.js';
+import type { DeadLetterStore, DeliveryLedger, OutboxStore } from '../persistence/index.js';
 import type { Server as SocketIoServer } from 'socket.io';
 import type { WebhookRoute } from './channels/index.js';
 import { registerWebhookRoutes, type WebhookRoutesOptions } from './webhook-routes.js';
@@ -51,6 +53,8 @@ export interface HttpServerOptions {
   faultInjection: boolean;
   /** POST /v1/analyze; absent when inference is disabled (the route answers 503 INFERENCE_UNAVAILABLE). */
   analyzer?: AnalyzeService;
+  /** Dead letters of the analysis step (absent when inference is disabled: the routes answer an empty list / 404). */
+  deadLetters?: { store: DeadLetterStore; pipeline: AnalysisPipeline };
   /** Agents, queues and routing decisions (absent: those routes answer 404). */
   routing?: { service: RoutingService; tokens: AgentTokens };
   /** The persistent outbox, for GET /v1/outbox/:id. */
@@ -254,6 +258,21 @@ export class HttpServer {
       return 200;
     });
 
+    this.handle('GET', '/v1/dead-letters', 'deadLetters.get', async (res, req, state, tenant) => {
+      const limit = Number(new URLSearchParams(req.getQuery() ?? '').get('limit') ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new OmniError('VALIDATION_FAILED', 'limit must be an integer 1-1000');
+      sendJson(res, state, 200, { deadLetters: this.options.deadLetters?.store.list(tenant, limit) ?? [] });
+      return 200;
+    });
+    this.handle('POST', '/v1/dead-letters/:id/replay', 'deadLetters.replay', async (res, req, state, tenant) => {
+      const id = req.getParameter(0) ?? '';
+      const replayed = (await this.options.deadLetters?.pipeline.replay(tenant, id)) ?? false;
+      if (!replayed) throw new OmniError('ROUTE_NOT_FOUND', `no dead letter ${id}`);
+      sendJson(res, state, 202, { replayed: id });
+      return 202;
+    });
+
     this.handle('POST', '/v1/customers/:id/identities', 'customers.link', async (res, req, state, tenant) => {
       const id = req.getParameter(0) ?? '';
       const body = await this.jsonBody(res, req);
@@ -321,6 +340,8 @@ export class HttpServer {
       '/v1/agents',
       '/v1/queues',
       '/v1/routing/decisions',
+      '/v1/dead-letters',
+      '/v1/dead-letters/:id/replay',
       '/health',
       '/metrics',
     ]) {

@@ -74,3 +74,49 @@ test('while inference is down messages wait (circuit opens); when it is back the
   }
   node.destroy();
 });
+
+test('a message whose analysis keeps failing is dead-lettered, and analysed when replayed', async () => {
+  const node = startInProcessNode({ analysis: true });
+  const dead = new InferencePool({ modelsDir: DEFAULT_MODELS_DIR, logger: silent });
+  await dead.start();
+  await dead.close();
+  const failing = new AnalysisPipeline({
+    pool: dead,
+    gateway: node.gateway,
+    storage: node.storage,
+    logger: silent,
+    breakAfter: 1000, // keep calling: this test is about one poison message, not an outage
+    maxAttempts: 3,
+    retryBaseMs: 1,
+    sweepMinAgeMs: 0,
+  });
+  const tenant = freshTenant();
+  const ack = await node.gateway.ingest(tenant, {
+    channel: 'telegram',
+    from: '424242',
+    content: { type: 'text', text: 'this one always fails' },
+  });
+  const letters = () => node.storage.deadLetters.list(tenant);
+  for (let attempt = 0; attempt < 10 && letters().length === 0; attempt++) {
+    await failing.sweep(Date.now() + 60_000);
+  }
+  failing.stop();
+  expect(letters()).toHaveLength(1);
+  const [letter] = letters();
+  expect(letter).toMatchObject({ step: 'analysis', conversationId: ack.conversationId, seq: ack.seq, attempts: 3 });
+  expect(letter?.lastError.code).toBe('INFERENCE_UNAVAILABLE');
+  // Out of the waiting line: it no longer trips anything.
+  expect([...node.storage.analysisDue.pending(100)].filter((e) => e.tenant === tenant)).toHaveLength(0);
+
+  const live = new InferencePool({ modelsDir: DEFAULT_MODELS_DIR, logger: silent });
+  await live.start();
+  const healthy = new AnalysisPipeline({ pool: live, gateway: node.gateway, storage: node.storage, logger: silent });
+  expect(await healthy.replay(tenant, 'dl_nope')).toBe(false);
+  expect(await healthy.replay(tenant, letter?.id as string)).toBe(true);
+  healthy.stop();
+  await live.close();
+  expect(letters()).toHaveLength(0);
+  const conversation = await node.gateway.getConversation(tenant, ack.conversationId);
+  expect(conversation.messages[0]?.analysis?.status).toBe('analysed');
+  node.destroy();
+});

@@ -140,3 +140,25 @@ test('every inbound message gets its analysis stored with it, and the sentiment 
   expect(conversation.sentiment?.history.map((p) => p.seq).sort()).toEqual([1, 2, 3]);
   expect(node.analysis?.stats.waiting).toBe(0);
 });
+
+test('dead letters are listed and replayable over HTTP; /metrics shows the pipeline', async () => {
+  const list = await getJson<{ deadLetters: unknown[] }>(base, '/v1/dead-letters');
+  expect(list.status).toBe(200);
+  expect(list.body.deadLetters).toEqual([]);
+  const missing = await postJson<ErrorBody>(base, '/v1/dead-letters/dl_nope/replay', {});
+  expect(missing.status).toBe(404);
+  expect(missing.body.error.code).toBe('ROUTE_NOT_FOUND');
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  for (const name of [
+    'omnicx_pipeline_step_seconds_bucket{le="0.001",step="inference"}',
+    'omnicx_analysis_total{outcome="analysed"}',
+    'omnicx_inference_queue',
+    'omnicx_analysis_waiting',
+    'omnicx_dead_letters',
+    'omnicx_outbox_backlog',
+    'omnicx_shard_event_loop_lag_p99_seconds{shard="0"}',
+    'omnicx_nodejs_eventloop_lag_p99_seconds',
+  ]) {
+    expect(metrics).toContain(name);
+  }
+});
