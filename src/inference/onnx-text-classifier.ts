@@ -168,11 +168,21 @@ export class OnnxTextClassifier {
     return new OnnxTextClassifier(full, session, { tokenizer, inputs, output });
   }
 
-  /** Runs the batch in one session run: probabilities (and logits) per text, in label order. */
-  async scores(texts: string[]): Promise<Scores[]> {
+  /** The hashing spec when this is a hashed-features model (callers hashing once for several models compare it). */
+  get hashingSpec(): HashedFeatures | undefined {
+    return this.transformer === undefined ? (this.manifest.features as HashedFeatures) : undefined;
+  }
+
+  /**
+   * Runs the batch in one session run: probabilities (and logits) per text, in label order. `ids`: the texts
+   * already hashed with this model's spec (a message is hashed once for all the models that share it).
+   */
+  async scores(texts: string[], ids?: number[][]): Promise<Scores[]> {
     if (texts.length === 0) return [];
     const numLabels = this.manifest.labels.length;
-    const output = this.transformer ? await this.runTransformer(this.transformer, texts) : await this.runHashed(texts);
+    const output = this.transformer
+      ? await this.runTransformer(this.transformer, texts)
+      : await this.runHashed(texts, ids);
     for (const data of [output.probs, output.logits]) {
       if (data && data.length !== texts.length * numLabels) {
         throw new Error(
@@ -191,8 +201,8 @@ export class OnnxTextClassifier {
   }
 
   /** Classifies the batch in one session run, applying the manifest's out-of-scope rule. */
-  async classify(texts: string[]): Promise<Classification[]> {
-    const scores = await this.scores(texts);
+  async classify(texts: string[], ids?: number[][]): Promise<Classification[]> {
+    const scores = await this.scores(texts, ids);
     const labels = this.manifest.labels;
     const threshold = this.manifest.decision?.rejectThreshold;
     return scores.map(({ probabilities }) => {
@@ -212,9 +222,9 @@ export class OnnxTextClassifier {
   }
 
   /** Hashes each text once; `ids` 0-padded, `mask` 1/0. */
-  private async runHashed(texts: string[]): Promise<RawScores> {
+  private async runHashed(texts: string[], hashed?: number[][]): Promise<RawScores> {
     const features = this.manifest.features as HashedFeatures;
-    const rows = texts.map((text) => textToIds(text, features));
+    const rows = hashed ?? texts.map((text) => textToIds(text, features));
     const width = Math.max(1, ...rows.map((r) => r.length));
     const ids = new BigInt64Array(rows.length * width);
     const mask = new Float32Array(rows.length * width);

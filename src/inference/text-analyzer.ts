@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { CustomIntentHead, type CustomIntentSpec } from './custom-intents.js';
 import { EntityExtractor, type EntityExtractorOptions } from './entities/entity-extractor.js';
 import { SentenceEncoder } from './sentence-encoder.js';
+import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
 import type { AnalysisItem, TextAnalysis } from './inference-protocol.js';
 import { OnnxTextClassifier, type Classification } from './onnx-text-classifier.js';
 
@@ -97,6 +98,23 @@ export class TextAnalyzer {
     };
   }
 
+  /** The hashing spec every hashed model here shares, if they do (undefined: each hashes for itself). */
+  private get sharedSpec(): HashingSpec | undefined {
+    if (this.shared !== null) return this.shared;
+    this.shared = this.computeSharedSpec();
+    return this.shared;
+  }
+
+  private shared: HashingSpec | undefined | null = null;
+
+  private computeSharedSpec(): HashingSpec | undefined {
+    const spec = this.intent.hashingSpec;
+    const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(spec);
+    if (spec === undefined || !same(this.sentiment.hashingSpec)) return undefined;
+    if (this.encoder !== undefined && !same(this.encoder.manifest.features)) return undefined;
+    return spec;
+  }
+
   get intentLabels(): readonly string[] {
     return this.intent.manifest.labels;
   }
@@ -115,10 +133,20 @@ export class TextAnalyzer {
       const parts = splitClauses(text);
       return parts.length > 1 ? parts : [];
     });
+    // All default models read the same hashed features: hash each message once and feed every model the ids.
+    const spec = this.sharedSpec;
+    const rows = spec === undefined ? undefined : texts.map((text) => textToIds(text, spec));
+    const clauseTexts = clauses.flat();
+    const intentRows =
+      rows === undefined || spec === undefined ? undefined : [...rows, ...clauseTexts.map((c) => textToIds(c, spec))];
     const [intents, sentiments, embeddings] = await Promise.all([
-      this.intent.classify([...texts, ...clauses.flat()]),
-      this.sentiment.classify(texts),
-      this.encoder === undefined ? Promise.resolve(undefined) : this.encoder.encode(texts),
+      this.intent.classify([...texts, ...clauseTexts], intentRows),
+      this.sentiment.classify(texts, rows),
+      this.encoder === undefined
+        ? Promise.resolve(undefined)
+        : rows === undefined
+          ? this.encoder.encode(texts)
+          : this.encoder.encodeIds(rows),
     ]);
     let offset = texts.length;
     return texts.map((text, i) => {

@@ -2,6 +2,7 @@
 // every test vector (unicode, emoji, scripts, surrogates, truncation) written by models/features/hashing.py.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import {
   fnv1a32Utf8,
   normalizeForHashing,
@@ -37,4 +38,19 @@ test.each(vectors.vectors.map((v, i) => [i, v] as const))(
 
 test('the vectors cover truncation at maxLen', () => {
   expect(vectors.vectors.some((v) => v.ids.length === vectors.features.maxLen)).toBe(true);
+});
+
+test('the inline UTF-8 FNV-1a equals FNV-1a over TextEncoder bytes for any string (lone surrogates included)', () => {
+  const utf8 = new TextEncoder();
+  const reference = (text: string) => {
+    let h = 0x811c9dc5;
+    for (const byte of utf8.encode(text)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+    return h >>> 0;
+  };
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.string()), (text) => {
+      expect(fnv1a32Utf8(text)).toBe(reference(text));
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -9,14 +9,40 @@ export interface HashingSpec {
   charNgrams: number[];
 }
 
-const encoder = new TextEncoder();
-
-/** FNV-1a 32-bit over the UTF-8 bytes of a string (the spec's hash; not the shard router's UTF-16 variant). */
+/**
+ * FNV-1a 32-bit over the UTF-8 bytes of a string (the spec's hash; not the shard router's UTF-16 variant). The UTF-8
+ * bytes are produced inline (no TextEncoder allocation per feature: this runs ~100 times per message); a lone
+ * surrogate hashes as U+FFFD, exactly as TextEncoder would encode it.
+ */
 export function fnv1a32Utf8(text: string): number {
-  const bytes = encoder.encode(text);
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193) >>> 0;
-  return hash >>> 0;
+  let h = 0x811c9dc5;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      h = Math.imul(h ^ c, 0x01000193);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+      } else c = 0xfffd;
+    }
+    if (c < 0x800) {
+      h = Math.imul(h ^ (0xc0 | (c >> 6)), 0x01000193);
+    } else if (c < 0x10000) {
+      h = Math.imul(h ^ (0xe0 | (c >> 12)), 0x01000193);
+      h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
+    } else {
+      h = Math.imul(h ^ (0xf0 | (c >> 18)), 0x01000193);
+      h = Math.imul(h ^ (0x80 | ((c >> 12) & 0x3f)), 0x01000193);
+      h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
+    }
+    h = Math.imul(h ^ (0x80 | (c & 0x3f)), 0x01000193);
+  }
+  return h >>> 0;
 }
 
 /** Spec section 1: well-formed, NFKC, lower case, apostrophes removed, digits 1-9 folded to 0. */
