@@ -190,6 +190,18 @@ export class AgentDesk {
           ),
         };
       case 'action':
+        // Every agent-assist selection and outcome is logged (Requirement 8.4) and feeds the recommendation stats.
+        this.options.logger.info(
+          {
+            tenant,
+            agentId,
+            conversationId: body.conversationId,
+            action: body.action,
+            selected: body.selected,
+            outcome: body.outcome,
+          },
+          'agent-assist action',
+        );
         router.recordActionOutcome(
           {
             agentId,
