@@ -71,7 +71,9 @@ async function handleOffer(socket: Socket, offer: OfferEvent): Promise<void> {
   offers++;
   tick.offers++;
   const since = resolvedAt.get(offer.conversationId) ?? 0;
-  const trigger = (offer.context?.conversation?.messages ?? []).find((m) => {
+  // The triggering message: the latest inbound one of this episode (sent after the conversation was last resolved;
+  // e.g. the message that asked for a human, or the one after which automation had failed too often).
+  const trigger = [...(offer.context?.conversation?.messages ?? [])].reverse().find((m) => {
     if (m.direction !== 'inbound') return false;
     const sent = sentAtOf(m.content?.text);
     return sent !== undefined && sent > since;
