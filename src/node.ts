@@ -8,7 +8,7 @@ import { Storage } from './persistence/index.js';
 import { Server as SocketIoServer } from 'socket.io';
 import { messageText, type ChannelType, type ConversationId, type TenantId } from './domain/index.js';
 import { InferencePool } from './inference/index.js';
-import { AnalysisPipeline, AnalyzeService, RoutingService } from './pipeline/index.js';
+import { AdmissionControl, AnalysisPipeline, AnalyzeService, RoutingService } from './pipeline/index.js';
 import {
   buildOutboundAdapters,
   buildMediaFetchers,
@@ -140,6 +140,7 @@ export class OmniNode {
     routing.start();
 
     let analyzer: AnalyzeService | undefined;
+    let analysisBacklog = () => 0;
     if (config.inference.enabled) {
       const inference = new InferencePool({
         modelsDir: path.resolve(config.inference.modelsDir),
@@ -184,6 +185,7 @@ export class OmniNode {
       pipeline.onNotAnalysed((ref, origin) => routing.onNotAnalysed(ref, origin.channel));
       pipeline.start();
       analyzer = new AnalyzeService(inference, gateway, config.urgency.repeatWindowMs);
+      analysisBacklog = () => pipeline.stats.inFlight;
     } else {
       // Without inference every conversation goes to a human (marked "not analysed").
       gateway.onStored((tenant, draft, result) =>
@@ -193,6 +195,19 @@ export class OmniNode {
         ),
       );
     }
+
+    // Overload behaviour: bounded commits in flight and a bounded analysis backlog; past them, inbound messages are
+    // refused (OVERLOADED, 503 + Retry-After) before anything is stored, so providers retry later.
+    const admission = new AdmissionControl({
+      maxInFlight: config.admission.maxInFlight,
+      maxAnalysisBacklog: config.admission.maxAnalysisBacklog,
+      analysisBacklog,
+    });
+    admission.onRefused((reason) => this.metrics.ingestRefused.inc({ reason }));
+    this.metrics.observe('omnicx_ingest_in_flight', 'Inbound messages being committed now', () => [
+      { value: admission.stats.inFlight },
+    ]);
+    gateway.setAdmission(admission);
 
     const io = new SocketIoServer({ serveClient: false, cors: { origin: true } });
     this.io = io;

@@ -33,7 +33,10 @@ export async function startNodeProcess(
 ): Promise<NodeProcess> {
   const port = env.PORT ?? String(await freePort());
   const script = options.script ?? path.join(REPO_ROOT, 'src', 'main.ts');
-  const child = spawn(process.execPath, ['--require', TSX, script], {
+  // BENCH_NODE_ARGS: extra node flags for the server process only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, which
+  // NODE_OPTIONS refuses), so a run can be profiled without profiling the load generators.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...extra, '--require', TSX, script], {
     cwd: REPO_ROOT,
     // SMTP_PORT 0: the email ingress takes a free port, so several nodes can run side by side.
     env: { ...process.env, LOG_LEVEL: 'warn', SMTP_PORT: '0', ...env, PORT: port },

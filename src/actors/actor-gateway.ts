@@ -34,9 +34,16 @@ import type {
 import { IdentityCache } from './identity-cache.js';
 import type { ShardTransport } from './shard-transport.js';
 
+/** What the gateway needs of an admission control: run an ingest in a slot, or refuse it (OVERLOADED). */
+export interface IngestAdmission {
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
 export class ActorGateway {
   private readonly identities = new IdentityCache();
   private readonly storedListeners: Array<(tenant: TenantId, draft: InboundDraft, result: IngestResult) => void> = [];
+
+  private admission: IngestAdmission | undefined;
 
   constructor(
     private readonly pool: ShardTransport,
@@ -66,11 +73,33 @@ export class ActorGateway {
     return orderIdentities(identities);
   }
 
-  /** Stores an inbound message; resolves once it is durably committed (or found to be a provider retry). */
-  async ingest(
+  /**
+   * Admission control for inbound messages (the node's overload behaviour): every ingest runs inside it, and it
+   * refuses with OVERLOADED, before anything is stored, when the node is past capacity.
+   */
+  setAdmission(admission: IngestAdmission): void {
+    this.admission = admission;
+  }
+
+  /**
+   * Stores an inbound message; resolves once it is durably committed (or found to be a provider retry). Throws
+   * OVERLOADED (nothing stored) when the admission control refuses it.
+   */
+  ingest(
     tenant: TenantId,
     draft: InboundDraft,
     options: { preferredCustomer?: CustomerId } = {},
+  ): Promise<IngestResult> {
+    const admission = this.admission;
+    return admission === undefined
+      ? this.store(tenant, draft, options)
+      : admission.run(() => this.store(tenant, draft, options));
+  }
+
+  private async store(
+    tenant: TenantId,
+    draft: InboundDraft,
+    options: { preferredCustomer?: CustomerId },
   ): Promise<IngestResult> {
     const identities = this.identitiesOf(draft);
     // Hot path: a single, already-resolved identity goes straight to its customer.

@@ -18,6 +18,7 @@ import {
   type ShardToMainFrame,
   type ShardWorkerData,
 } from './protocol.js';
+import { workerExecArgv } from '../observability/index.js';
 import { shardOf } from './shard-router.js';
 import type { ShardTransport } from './shard-transport.js';
 
@@ -150,7 +151,7 @@ export class ShardPool implements ShardTransport {
     const entry = path.join(__dirname, fromSource ? 'shard-worker.ts' : 'shard-worker.js');
     const worker = new Worker(entry, {
       workerData: data,
-      execArgv: fromSource ? ['--require', require.resolve('tsx/cjs')] : [],
+      execArgv: workerExecArgv(fromSource),
     });
     slot.worker = worker;
     slot.ready = false;

@@ -138,6 +138,18 @@ const urgencySchema = z
   })
   .strict();
 
+const admissionSchema = z
+  .object({
+    /**
+     * Inbound messages being committed at once; past it the gateway answers 503 OVERLOADED with Retry-After (providers
+     * retry) instead of queueing without bound. @default 4096
+     */
+    maxInFlight: z.number().int().min(1),
+    /** Stored messages still waiting for their analysis; past it new messages are refused the same way. @default 5000 */
+    maxAnalysisBacklog: z.number().int().min(1),
+  })
+  .strict();
+
 const routingSchema = z
   .object({
     /** Concurrent conversations per agent unless the agent says otherwise (Requirement 6.4). @default 5 */
@@ -193,6 +205,7 @@ export const configSchema = z.object({
   inference: inferenceSchema,
   urgency: urgencySchema,
   routing: routingSchema,
+  admission: admissionSchema,
 });
 
 export type OmniConfig = z.infer<typeof configSchema>;
@@ -246,6 +259,7 @@ export function defaultConfig(): OmniConfig {
       customIntents: [],
     },
     urgency: { repeatWindowMs: 7 * 24 * 60 * 60 * 1000 },
+    admission: { maxInFlight: 4096, maxAnalysisBacklog: 5000 },
     routing: {
       maxConcurrent: 5,
       offerTimeoutMs: 30_000,
@@ -305,6 +319,8 @@ export const ENV_OVERRIDES = {
   INFERENCE_THREADS: 'inference.intraOpNumThreads',
   INFERENCE_MAX_QUEUE: 'inference.maxQueue',
   URGENCY_REPEAT_WINDOW_MS: 'urgency.repeatWindowMs',
+  INGEST_MAX_IN_FLIGHT: 'admission.maxInFlight',
+  ANALYSIS_MAX_BACKLOG: 'admission.maxAnalysisBacklog',
   AGENT_TOKEN_SECRET: 'routing.tokenSecret',
   OFFER_TIMEOUT_MS: 'routing.offerTimeoutMs',
   AGENT_MAX_CONCURRENT: 'routing.maxConcurrent',
@@ -331,6 +347,8 @@ const NUMERIC = new Set<string>([
   'inference.intraOpNumThreads',
   'inference.maxQueue',
   'urgency.repeatWindowMs',
+  'admission.maxInFlight',
+  'admission.maxAnalysisBacklog',
   'routing.offerTimeoutMs',
   'routing.maxConcurrent',
 ]);

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { OmniError } from '../domain/index.js';
+import { workerExecArgv } from '../observability/index.js';
 import type { InferenceWorkerData, PoolToWorker, TextAnalysis, WorkerToPool } from './inference-protocol.js';
 
 export interface InferencePoolOptions {
@@ -140,7 +141,7 @@ export class InferencePool {
     };
     const worker = new Worker(path.join(__dirname, fromSource ? 'inference-worker.ts' : 'inference-worker.js'), {
       workerData: data,
-      execArgv: fromSource ? ['--require', require.resolve('tsx/cjs')] : [],
+      execArgv: workerExecArgv(fromSource),
     });
     const entry: PoolWorker = { worker, ready: false, busy: undefined, retired: false };
     return new Promise((resolve, reject) => {

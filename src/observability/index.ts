@@ -1,3 +1,4 @@
 // Public surface of logging and metrics.
 export { createLogger, type Logger } from './logger.js';
 export { NodeMetrics } from './metrics.js';
+export { workerExecArgv } from './worker-exec-argv.js';

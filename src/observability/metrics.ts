@@ -62,6 +62,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly ingestRefused = new Counter({
+    name: 'omnicx_ingest_refused_total',
+    help: 'Inbound messages refused with OVERLOADED (not stored; providers retry), by reason (in_flight, analysis_backlog)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly routingDecisions = new Counter({
     name: 'omnicx_routing_decisions_total',
     help: 'Routing decisions by kind (automated, escalated, queued, offered, accepted, resolved, …)',

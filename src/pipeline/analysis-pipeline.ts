@@ -8,7 +8,7 @@ import {
   BrokenCircuitError,
   circuitBreaker,
   ConsecutiveBreaker,
-  handleAll,
+  handleWhen,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import type { Logger } from 'pino';
@@ -86,6 +86,8 @@ export function toAnalysisRecord(analysis: TextAnalysis): AnalysisRecord {
   };
 }
 
+const isOverloaded = (error: unknown): boolean => error instanceof OmniError && error.code === 'INFERENCE_OVERLOADED';
+
 const refKey = (r: { tenant: TenantId; conversationId: ConversationId; seq: number }) =>
   `${r.tenant}\u0000${r.conversationId}\u0000${r.seq}`;
 
@@ -99,13 +101,25 @@ export class AnalysisPipeline {
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping = false;
   private stopped = false;
-  private counters = { analysed: 0, failed: 0, skippedOpenCircuit: 0, redriven: 0, deadLettered: 0 };
+  private counters = {
+    analysed: 0,
+    failed: 0,
+    skippedOpenCircuit: 0,
+    skippedOverloaded: 0,
+    redriven: 0,
+    deadLettered: 0,
+  };
 
   constructor(private readonly options: AnalysisPipelineOptions) {
-    this.breaker = circuitBreaker(handleAll, {
-      halfOpenAfter: options.halfOpenAfterMs ?? 2000,
-      breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
-    });
+    // A full inference queue is back-pressure, not a failure: it neither opens the circuit nor counts toward
+    // dead-lettering (the message waits in the due index and the sweeper analyses it when the queue drains).
+    this.breaker = circuitBreaker(
+      handleWhen((error) => !isOverloaded(error)),
+      {
+        halfOpenAfter: options.halfOpenAfterMs ?? 2000,
+        breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
+      },
+    );
     this.breaker.onStateChange((state) => options.logger.warn({ state }, 'inference circuit changed state'));
   }
 
@@ -180,6 +194,9 @@ export class AnalysisPipeline {
       if (error instanceof BrokenCircuitError) {
         this.counters.skippedOpenCircuit++;
         this.options.metrics?.analysisOutcomes.inc({ outcome: 'circuit_open' });
+      } else if (isOverloaded(error)) {
+        this.counters.skippedOverloaded++;
+        this.options.metrics?.analysisOutcomes.inc({ outcome: 'overloaded' });
       } else {
         this.counters.failed++;
         this.options.metrics?.analysisOutcomes.inc({ outcome: 'failed' });

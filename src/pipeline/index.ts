@@ -1,5 +1,6 @@
 // Public surface of the message pipeline: what happens to a message after it is stored (analysis now; decisions and
 // routing next).
+export { AdmissionControl, type AdmissionOptions, type RefusalReason } from './admission-control.js';
 export {
   AnalysisPipeline,
   toAnalysisRecord,
