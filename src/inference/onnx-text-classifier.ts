@@ -170,7 +170,7 @@ export class OnnxTextClassifier {
 
   /** The hashing spec when this is a hashed-features model (callers hashing once for several models compare it). */
   get hashingSpec(): HashedFeatures | undefined {
-    return this.transformer === undefined ? (this.manifest.features as HashedFeatures) : undefined;
+    return this.transformer === null ? (this.manifest.features as HashedFeatures) : undefined;
   }
 
   /**

@@ -54,3 +54,25 @@ test('the inline UTF-8 FNV-1a equals FNV-1a over TextEncoder bytes for any strin
     { numRuns: 500 },
   );
 });
+
+test('textToIds equals the JavaScript reference of the spec (models/features/hashing.cjs) for any text', () => {
+  // The runtime hashes character n-grams in place; the reference builds every n-gram string. Same ids, same order.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const reference = require('../../models/features/hashing.cjs') as {
+    textToIds(text: string, spec: HashingSpec): number[];
+  };
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: 'grapheme' }),
+        fc.string(),
+        fc.stringMatching(/^[a-zA-Z0-9 '!?]{0,80}$/),
+      ),
+      (text) => {
+        expect(textToIds(text, vectors.features)).toEqual(reference.textToIds(text, vectors.features));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});

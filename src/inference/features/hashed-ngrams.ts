@@ -14,10 +14,10 @@ export interface HashingSpec {
  * bytes are produced inline (no TextEncoder allocation per feature: this runs ~100 times per message); a lone
  * surrogate hashes as U+FFFD, exactly as TextEncoder would encode it.
  */
-export function fnv1a32Utf8(text: string): number {
+export function fnv1a32Utf8(text: string, start = 0, end = text.length): number {
   let h = 0x811c9dc5;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
+  const n = end;
+  for (let i = start; i < n; i++) {
     let c = text.charCodeAt(i);
     if (c < 0x80) {
       h = Math.imul(h ^ c, 0x01000193);
@@ -103,14 +103,29 @@ export function textToIds(text: string, spec: HashingSpec): number[] {
     ids.push(id);
     return ids.length >= spec.maxLen;
   };
+  const pushRange = (text: string, start: number, end: number): boolean => {
+    const id = 1 + spec.wordBuckets + (fnv1a32Utf8(text, start, end) % spec.charBuckets);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    ids.push(id);
+    return ids.length >= spec.maxLen;
+  };
   let previous: string | undefined;
   for (const token of tokenizeForHashing(text)) {
     if (push('w', token.text)) return ids;
     if (previous !== undefined && push('w', `${previous} ${token.text}`)) return ids;
     if (token.isWord) {
-      const points = Array.from(`<${token.text}>`);
-      for (const n of spec.charNgrams) {
-        for (let i = 0; i + n <= points.length; i++) if (push('c', points.slice(i, i + n).join(''))) return ids;
+      const wrapped = `<${token.text}>`;
+      if (!/[\ud800-\udfff]/.test(wrapped)) {
+        // One UTF-16 unit per code point (the usual case): hash each n-gram in place, no substring allocated.
+        for (const n of spec.charNgrams) {
+          for (let i = 0; i + n <= wrapped.length; i++) if (pushRange(wrapped, i, i + n)) return ids;
+        }
+      } else {
+        const points = Array.from(wrapped);
+        for (const n of spec.charNgrams) {
+          for (let i = 0; i + n <= points.length; i++) if (push('c', points.slice(i, i + n).join(''))) return ids;
+        }
       }
     }
     previous = token.text;
