@@ -152,6 +152,7 @@ export class OmniNode {
         products: config.inference.products,
         defaultCurrency: config.inference.defaultCurrency,
         customIntents: config.inference.customIntents,
+        embeddings: false,
         logger: logger.child({ module: 'inference' }),
       });
       this.inference = inference;

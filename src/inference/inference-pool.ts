@@ -27,6 +27,12 @@ export interface InferencePoolOptions {
   defaultCurrency?: string;
   /** Custom intents (name + examples), learned in each worker at start. */
   customIntents?: Array<{ name: string; examples: string[] }>;
+  /**
+   * Compute the sentence embedding of every message (the full analysis the inference benchmark measures). The node's
+   * pipeline turns it off: nothing downstream reads a per-message embedding yet, and custom intents, which do, get
+   * it regardless. @default true
+   */
+  embeddings?: boolean;
   logger: Logger;
 }
 
@@ -138,6 +144,7 @@ export class InferencePool {
       products: this.options.products ?? [],
       defaultCurrency: this.options.defaultCurrency ?? 'USD',
       customIntents: this.options.customIntents ?? [],
+      embeddings: this.options.embeddings ?? true,
     };
     const worker = new Worker(path.join(__dirname, fromSource ? 'inference-worker.ts' : 'inference-worker.js'), {
       workerData: data,

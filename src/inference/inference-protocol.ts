@@ -19,7 +19,7 @@ export interface TextAnalysis {
   entities: ExtractedEntity[];
   /** The best custom intent (configured taxonomy), when there are custom intents; it overrides `intent` if accepted. */
   customIntent?: { intent: string; similarity: number; confidence: number; accepted: boolean };
-  /** Dimensions of the message's sentence embedding (computed for every message; used by retrieval). */
+  /** Dimensions of the message's sentence embedding (when the pool computes embeddings: see `embeddings`). */
   embeddingDims?: number;
 }
 
@@ -30,6 +30,8 @@ export interface InferenceWorkerData {
   defaultCurrency: string;
   /** Custom intents from configuration (a head over the sentence encoder). */
   customIntents: Array<{ name: string; examples: string[] }>;
+  /** Compute every message's sentence embedding even when no custom intent needs it. */
+  embeddings: boolean;
 }
 
 /** A text and, for date resolution, when it was received (epoch ms). */

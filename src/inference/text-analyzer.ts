@@ -59,6 +59,8 @@ export class TextAnalyzer {
     private readonly entities: EntityExtractor,
     private readonly encoder: SentenceEncoder | undefined,
     private readonly custom: CustomIntentHead | undefined,
+    /** Run the encoder for every message, or only when the custom-intent head needs its embedding. */
+    private readonly embedAll: boolean,
   ) {}
 
   /**
@@ -70,6 +72,7 @@ export class TextAnalyzer {
     intraOpNumThreads = 1,
     entityOptions: EntityExtractorOptions = {},
     customIntents: CustomIntentSpec[] = [],
+    options: { embeddings?: boolean } = {},
   ): Promise<TextAnalyzer> {
     await loadLanguageDetector();
     const encoderDir = path.join(modelsDir, 'encoder');
@@ -86,7 +89,14 @@ export class TextAnalyzer {
       const embeddings = await Promise.all(customIntents.map((spec) => encoder.encode(spec.examples)));
       custom = CustomIntentHead.fit(customIntents, embeddings);
     }
-    return new TextAnalyzer(intent, sentiment, new EntityExtractor(entityOptions), encoder, custom);
+    return new TextAnalyzer(
+      intent,
+      sentiment,
+      new EntityExtractor(entityOptions),
+      encoder,
+      custom,
+      options.embeddings ?? true,
+    );
   }
 
   get models(): Record<string, string> {
@@ -142,7 +152,7 @@ export class TextAnalyzer {
     const [intents, sentiments, embeddings] = await Promise.all([
       this.intent.classify([...texts, ...clauseTexts], intentRows),
       this.sentiment.classify(texts, rows),
-      this.encoder === undefined
+      this.encoder === undefined || (!this.embedAll && this.custom === undefined)
         ? Promise.resolve(undefined)
         : rows === undefined
           ? this.encoder.encode(texts)
