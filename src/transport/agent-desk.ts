@@ -56,6 +56,7 @@ export interface AgentDeskOptions {
 }
 
 const agentRoom = (tenant: TenantId, agentId: string) => `agent:${tenant}:${agentId}`;
+const tenantRoom = (tenant: TenantId) => `tenant:${tenant}`;
 
 export class AgentDesk {
   readonly namespace: Namespace;
@@ -107,7 +108,7 @@ export class AgentDesk {
     const claims = socket.data as AgentClaims;
     const { tenant, agentId } = claims;
     const router = this.options.routing.router(tenant);
-    void socket.join(agentRoom(tenant, agentId));
+    void socket.join([agentRoom(tenant, agentId), tenantRoom(tenant)]);
     const view = router.agentReconnected(agentId, Date.now());
     socket.emit('state', { agent: view, queues: router.queues(Date.now()) });
     for (const command of Object.keys(schemas) as Command[]) {
@@ -242,7 +243,8 @@ export class AgentDesk {
         this.namespace.to(agentRoom(tenant, event.agentId)).emit(event.type, event);
         return;
       case 'queue-status':
-        this.namespace.emit('queue-status', event.queues);
+        // Only this tenant's agents: queue names and depths are the tenant's business.
+        this.namespace.to(tenantRoom(tenant)).emit('queue-status', event.queues);
         return;
       case 'wait-estimate':
         return;
