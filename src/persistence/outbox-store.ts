@@ -56,10 +56,15 @@ export class OutboxStore {
     });
   }
 
-  /** Pending records due at or before `now`, oldest first. */
-  *dueRecords(now: number, limit: number): Generator<OutboxRecord> {
+  /**
+   * Pending records due at or before `now`, oldest first. `skip`: ids not to read (deliveries already in flight: the
+   * engine rescans after every delivery, and decoding its own in-flight records each time would make a scan cost
+   * O(concurrency)).
+   */
+  *dueRecords(now: number, limit: number, skip?: (id: string) => boolean): Generator<OutboxRecord> {
     for (const key of this.due.getKeys({ start: [0], end: [now + 1], limit })) {
       const [, tenant, id] = key as [number, TenantId, string];
+      if (skip?.(id) === true) continue;
       const record = this.get(tenant, id);
       if (record !== undefined && record.state === 'pending') yield record;
     }
