@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const table = `| one inference worker | value |
 |---|---|
 | full analysis, max (closed loop, 256 in flight) | ${Math.round(maxRate).toLocaleString('en-US')} msg/s |
-| CPU per message (1 thread) | ${((1000 / maxRate) * 1000).toFixed(0)} µs |
+| worker time per message at max (1 thread, batches up to ${MAX_BATCH}) | ${((1000 / maxRate) * 1000).toFixed(0)} µs |
 | open loop at ${Math.round(rate).toLocaleString('en-US')} msg/s: p50 | ${p50.toFixed(2)} ms |
 | p99 | ${p99.toFixed(2)} ms |
 | mean batch size | ${(stats.items / Math.max(1, stats.batches)).toFixed(1)} |`;
