@@ -282,6 +282,8 @@ interface StepFigures {
   metrics: Record<string, number>;
   histograms: { ack?: Histogram; offer?: Histogram };
   restartMs?: number;
+  /** Replies (agents' answers, expected-wait notices) the provider server accepted during the step. */
+  providerDeliveries: number;
 }
 
 /** Counters from the Prometheus text we report: routing decisions, analysis outcomes, duplicates, shard restarts. */
@@ -320,7 +322,19 @@ interface Session {
   dataDir: string;
   agents?: Child<AgentsDone | AgentTick | { type: 'ready' }>;
   sampler: ProcSampler;
+  /** The local provider server the node's replies go to (pipeline sessions). */
+  providerBase?: string;
   stop: () => Promise<void>;
+}
+
+/** Messages the local provider server has accepted so far (0 when there is none). */
+async function providerCount(session: Session): Promise<number> {
+  if (session.providerBase === undefined) return 0;
+  try {
+    return Number(await (await fetch(`${session.providerBase}/count`)).text());
+  } catch {
+    return 0;
+  }
 }
 
 async function startSession(kind: 'bare' | 'pipeline', analysis: boolean): Promise<Session> {
@@ -343,10 +357,28 @@ async function startSession(kind: 'bare' | 'pipeline', analysis: boolean): Promi
       },
     };
   }
+  // Replies (agents' answers, expected-wait notices) go to a local server speaking each provider's send API, as the
+  // clouds would answer them: without it every delivery would fail, retry and log, which no real node does.
+  const providerPort = await freePort();
+  const provider = await startNodeProcess(
+    { PORT: String(providerPort) },
+    { script: path.join(HERE, 'provider-server.ts'), readyPath: '/health' },
+  );
+  const providerBase = `http://127.0.0.1:${providerPort}`;
   const env: Record<string, string> = {
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    WHATSAPP_API_BASE_URL: providerBase,
+    WHATSAPP_ACCESS_TOKEN: 'bench-token',
+    WHATSAPP_PHONE_NUMBER_ID: '100000000000001',
+    META_API_BASE_URL: providerBase,
+    META_PAGE_ACCESS_TOKEN: 'bench-page-token',
+    TWILIO_API_BASE_URL: providerBase,
+    TWILIO_ACCOUNT_SID: 'ACbench',
+    TWILIO_FROM_NUMBER: '+15550000000',
+    TELEGRAM_API_BASE_URL: providerBase,
+    TELEGRAM_BOT_TOKEN: '123456:bench',
     INFERENCE_ENABLED: analysis ? '1' : '0',
     OMNICX_FAULT_INJECTION: '1',
     AGENT_MAX_CONCURRENT: String(opt.capacity),
@@ -375,11 +407,13 @@ async function startSession(kind: 'bare' | 'pipeline', analysis: boolean): Promi
     dataDir,
     agents,
     sampler,
+    providerBase,
     stop: async () => {
       agents.child.send({ type: 'stop' });
       await Promise.race([agents.exited, new Promise((r) => setTimeout(r, 5000))]);
       sampler.stop();
       await stopNodeProcess(session.node);
+      await stopNodeProcess(provider);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -400,6 +434,7 @@ interface StepOptions {
 async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptions): Promise<StepFigures> {
   session.agents?.child.send({ type: 'reset' });
   const before = kind === 'pipeline' ? await scrape(session.base) : {};
+  const deliveredBefore = await providerCount(session);
   const cpuBefore = session.sampler.cpuSeconds;
   const procFrom = session.sampler.samples.length;
   const config: CustomersConfig = {
@@ -502,6 +537,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
   customers.child.send({ type: 'exit' });
   await customers.exited;
   const after = kind === 'pipeline' ? await scrape(session.base) : {};
+  const providerDeliveries = (await providerCount(session)) - deliveredBefore;
   const cpuSeconds = session.sampler.cpuSeconds - cpuBefore;
   const ack = decodeFromCompressedBase64(done.ack);
   const offer = agentsDone === undefined ? undefined : decodeFromCompressedBase64(agentsDone.offer);
@@ -539,6 +575,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
     metrics: diff(after, before),
     histograms: { ack, ...(offer === undefined ? {} : { offer }) },
     ...(restartMs === undefined ? {} : { restartMs }),
+    providerDeliveries,
   };
 }
 
@@ -920,6 +957,7 @@ ${stepTable(main)}
 ${pipelineMetrics(main)}
 ${agentLine}
 ${verifyLine}
+Replies delivered to the local provider server (agents' answers, expected-wait notices): ${main.providerDeliveries}.
 Webhooks sent ${main.customers?.sent ?? 0}, acknowledged ${main.customers?.acked ?? 0}, never acknowledged ${unacked}, retries ${main.customers?.retries ?? 0}${main.restartMs === undefined ? '' : `; node restarted in ${main.restartMs} ms after kill -9`}. Errors: ${errors || 'none'}.
 Node (main process with its shard and inference threads): ${main.cpuSeconds.toFixed(1)} CPU-s, peak RSS ${fmt(main.peakRssMiB)} MiB.
 
