@@ -86,7 +86,7 @@ test('bad agent tokens are refused with a stable code', async () => {
   expect(bad.body.error.code).toBe('VALIDATION_FAILED');
 });
 
-test('Feature: omnichannel-cx-platform, Property 39: Wait Time Notification — nobody free: the customer is told the expected wait on their channel', async () => {
+test('end to end (Property 39 is in test/pipeline/escalation-properties): nobody free, the customer is told the expected wait on their channel', async () => {
   // The tenant has a desk, but its only agent is offline.
   await registerAgent({ id: 'cy', name: 'Cy', skills: [{ skill: 'general', level: 2 }], languages: ['en'] });
   const ack = await postJson<{ conversationId: string }>(base, '/v1/messages', {
@@ -107,7 +107,7 @@ test('Feature: omnichannel-cx-platform, Property 39: Wait Time Notification — 
   expect(queues.reduce((n, q) => n + q.depth, 0)).toBeGreaterThanOrEqual(1);
 });
 
-test('Feature: omnichannel-cx-platform, Property 38: Escalation Context Transfer — offer, accept, live messages, reply, resolve', async () => {
+test('end to end (Property 38 is in test/pipeline/escalation-properties): offer with context, accept, live messages, reply, resolve', async () => {
   const token = await registerAgent({
     id: 'ada',
     name: 'Ada',
