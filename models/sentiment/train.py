@@ -13,17 +13,24 @@ here with D = 3, i.e. a linear model over the set of hashed n-grams of omnicx-ha
    computes. Its per-feature weights u give s(x) = u . x, a movie-review polarity score.
 2. Lexicon. The VADER lexicon (the file shipped in node_modules/vader-sentiment; 7.5k entries, the
    single-word ones are used) gives every word unigram id three values (positive valence, negative valence,
-   |valence|); lex(x) = sum over the message's ids / sqrt(n). These are linear in the same features, so they fold
-   into the table: nothing but model.onnx runs at run time.
+   |valence|); lex(x) = sum over the message's ids / sqrt(n). VADER's negation rule is applied the same way: the
+   word-bigram id of "<negator> <word>" (NEGATORS) adds the features of -0.74 * valence minus those of the valence,
+   so "not happy" counts as negative in lex(x). These are linear in the same features, so they fold into the table:
+   nothing but model.onnx runs at run time.
 3. Tweets. A 3-class logistic regression on the TweetEval training half over [x, s(x), lex(x)], plus a sample of
    SST-2 phrases (weight 0.03 each, their s(x) computed out-of-fold: SST phrases are grouped by shared 5-token
    windows, i.e. by source sentence, and s for one group half comes from a model fitted on the other) so that
    movie-review text stays polar, plus CLINC150 plain requests labelled neutral (weight 0.1, see CLINC_NOT_NEUTRAL)
-   so that "where is my package?" is neither positive nor negative. Its weights fold into E:
+   so that "where is my package?" is neither positive nor negative, plus the training part of our own hand-written
+   customer-service messages (own-examples.csv: complaints, calm requests, thanks, acknowledgements) with a weight
+   chosen by cross-validation (CFG ownWeightGrid; the held-out quarter, split = test, is never used). Its weights
+   fold into E:
    E[id] = A[:, id] + a_s u[id] + A_lex lexvec[id].
 Then a temperature T (at most 3, see TEMPERATURES) and a neutral offset d are folded into W, b: they are chosen on
-out-of-fold predictions (5-fold CV over the training tweets, SST calibration phrases from held-back sentence groups)
-to maximize the accuracy of the runtime's fixed +-0.25 score rule, not of argmax.
+out-of-fold predictions (5-fold CV over the training tweets and the own training rows together, SST calibration
+phrases from held-back sentence groups) to maximize the accuracy of the runtime's fixed +-0.25 score rule, not of
+argmax: objective = tweet accuracy + SST label accuracy + own-example accuracy. The own-example weight is the one of
+the grid whose best (T, d) reaches the highest objective.
 
 Afterwards (models/README.md): verify-onnx.cjs (ONNX == torch), then optimize_bag.py rewrites the graph into its
 cheaper equivalent (identical outputs here), and `npm run eval:sentiment` measures the committed model through the
@@ -34,6 +41,7 @@ the same split as before): one half trains, the other half is OUR held-out set; 
 val_text.txt) are stored in the manifest (training.tweetEval.heldOutRows) so the eval can use exactly those rows.
 """
 import argparse
+import csv
 import datetime
 import json
 import os
@@ -65,6 +73,11 @@ CFG = {
     "sstRowWeight": 0.03,   # their loss weight (a tweet weighs 1)
     "clincNeutralEvery": 4,     # every 4th CLINC150 train utterance of a plain-request intent, labelled neutral ...
     "clincNeutralWeight": 0.1,  # ... with this loss weight (see CLINC_NOT_NEUTRAL)
+    "ownExamples": "models/sentiment/own-examples.csv",  # our customer-service messages; only split == train rows
+    "ownWeightGrid": [0.0, 1.0, 2.0, 4.0, 8.0],  # loss weight per own row (a tweet weighs 1): chosen by CV (0.5 was
+                                                 # below 1 in a first sweep, left out to save time)
+    "negatedLexicon": -0.74,  # VADER's negation scalar: "<negator> <word>" bigram ids turn the word's valence v
+                              # into -0.74 v in the lexicon features (see NEGATORS); None: no negation rule
     "cvFolds": 5,
     "groupWindow": 5,       # SST phrases sharing a 5-token window are one group (one source sentence)
     "pruneBelow": 1e-4,     # table rows whose largest |weight| is below this are dropped (zero row)
@@ -84,6 +97,24 @@ CLINC_NOT_NEUTRAL = {
     "lost_luggage", "card_declined", "report_lost_card", "account_blocked", "cancel", "repeat",
     "change_ai_name", "whisper_mode", "change_accent", "travel_alert",
 }
+# Customer-service messages version 2 got wrong (a manual check, logged and stored in the manifest; none of them is
+# in the training part of own-examples.csv: "ok" is one of its held-out rows, the others are not in it at all).
+CHECK_SENTENCES = [
+    "I am not happy with the product", "the app keeps crashing", "my order never arrived and nobody answers",
+    "still waiting for my package, this is ridiculous", "I have been waiting for 3 weeks",
+    "why is my card declined again??", "ok", "not bad at all",
+]
+# Negators (omnicx-hash-v1 normalized: apostrophes deleted, so "don't" -> "dont"; "nt" is PTB's "n't" in SST-2 as
+# shipped), after VADER's NEGATE list. VADER's own rule, in the lexicon features: for every single-word lexicon entry
+# w (valence v) and negator g, the word-bigram id of "g w" adds the difference between the features of -0.74 v and
+# those of v, so that "not happy" counts as a negative valence of -0.74 * 2.7 in the lexicon features (the unigram
+# "happy" still adds +2.7, the bigram removes it). A bag of n-grams cannot see that "happy" follows "not", but
+# "not happy" is an id of its own; this works for negated words never seen in training too ("not thrilled"), and is
+# linear in the ids like the lexicon itself, so it folds into the table. (Tried first: two extra, learned
+# negated-valence columns; the 3-class model gave them ~0 weight, too few negated lexicon words in its data.)
+NEGATORS = ["not", "no", "never", "nt", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant",
+            "cannot", "couldnt", "wont", "wouldnt", "shouldnt", "havent", "hasnt", "hadnt", "aint", "without",
+            "nothing", "nobody", "hardly"]
 TEMPERATURES = [round(0.5 + 0.25 * k, 2) for k in range(11)]        # 0.5 .. 3.0
 NEUTRAL_OFFSETS = [round(-1.5 + 0.1 * k, 1) for k in range(46)]     # -1.5 .. 3.0
 
@@ -128,9 +159,23 @@ def read_clinc_plain(data, split, every):
     return [t for t, c in d[split] if c not in CLINC_NOT_NEUTRAL][::every]
 
 
-def read_lexicon(path):
+def read_own(path):
+    """Our hand-written customer-service messages: (text, label, split) with split train/test (test = every 4th row of
+    each label in file order, never trained on nor used to choose anything)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [(r["text"], r["label"], r["split"]) for r in csv.DictReader(f)]
+    assert all(lab in LABELS and sp_ in ("train", "test") for _, lab, sp_ in rows), path
+    return rows
+
+
+def lex_vec(v):
+    return np.array([max(v, 0.0), min(v, 0.0), abs(v)])
+
+
+def read_lexicon(path, negators=(), scalar=None):
     """VADER lexicon -> {unigram feature id: [positive valence, negative valence, |valence|]} (entries that are one
-    word token after omnicx-hash-v1 normalization; emoticons such as ':)' are separators in the spec and vanish)."""
+    word token after omnicx-hash-v1 normalization; emoticons such as ':)' are separators in the spec and vanish), and
+    with a negation scalar, for each negator g, the bigram id of "g word" -> lex_vec(scalar * v) - lex_vec(v)."""
     out = {}
     seen = set()
     with open(path, encoding="utf-8") as f:
@@ -144,10 +189,11 @@ def read_lexicon(path):
             seen.add(toks[0][0])
             v = float(p[1])
             i = H.feature_id("w", toks[0][0])
-            cur = out.setdefault(i, [0.0, 0.0, 0.0])
-            cur[0] += max(v, 0.0)
-            cur[1] += min(v, 0.0)
-            cur[2] += abs(v)
+            out[i] = out.get(i, 0.0) + lex_vec(v)
+            if scalar is not None:
+                for g in negators:
+                    j = H.feature_id("w", f"{g} {toks[0][0]}")
+                    out[j] = out.get(j, 0.0) + lex_vec(scalar * v) - lex_vec(v)
     return out
 
 
@@ -183,7 +229,7 @@ def lex_features(rows, lex):
         for i in r:
             v = lex.get(i)
             if v is not None:
-                out[k] += np.array(v) * s
+                out[k] += v * s
     return out
 
 
@@ -245,7 +291,8 @@ def sst_eval(P, y):
 def main():
     ap = argparse.ArgumentParser(
         description="Trains the default sentiment model (hashbag-v1, labels negative/neutral/positive) and writes "
-                    "model.onnx + manifest.json. Single-threaded, seed 0, about 2.5 minutes; progress on stdout.",
+                    "model.onnx + manifest.json. Single-threaded, seed 0, about 7 minutes (25 CV fits for the "
+                    "own-example weight); progress on stdout.",
         epilog="The recipe is described at the top of this file. Afterwards: node models/features/verify-onnx.cjs "
                "(ONNX == torch) and npm run eval:sentiment (runtime vs VADER).")
     ap.add_argument("--data", default="/work/shared/datasets",
@@ -268,9 +315,16 @@ def main():
     rows = np.arange(len(tweets))
     tr_rows, te_rows = train_test_split(rows, test_size=0.5, random_state=0, stratify=tw_y_all)
     tr_rows, te_rows = np.sort(tr_rows), np.sort(te_rows)
-    lex = read_lexicon(a.lexicon)
+    lex_words = len(read_lexicon(a.lexicon))
+    lex = read_lexicon(a.lexicon, NEGATORS, CFG["negatedLexicon"])
+    own = read_own(os.path.join(REPO, CFG["ownExamples"]))
+    own_tr = [(t, y) for t, y, s_ in own if s_ == "train"]
+    own_te = [(t, y) for t, y, s_ in own if s_ == "test"]
+    own_y = np.array([y for _, y in own_tr])
+    log(f"own customer-service examples: {len(own)} ({len(own_tr)} train, {len(own_te)} held-out test quarter)")
     log(f"SST-2 train {len(sst)} phrases, dev {len(sst_dev)}; TweetEval val {len(tweets)} split 50/50 stratified seed 0: "
-        f"train {len(tr_rows)}, held out {len(te_rows)}; lexicon: {len(lex)} word ids")
+        f"train {len(tr_rows)}, held out {len(te_rows)}; lexicon: {lex_words} word ids, {len(lex)} with the negated "
+        "bigrams")
 
     f = lambda texts: BM.featurize(texts, log)  # noqa: E731
     sst_raw_ids = f([t for t, _ in sst])
@@ -286,9 +340,11 @@ def main():
     dev_raw_ids = f([t for t, _ in sst_dev])
     dev_det_ids = f([detok(t) for t, _ in sst_dev])
     dev_y = [y for _, y in sst_dev]
+    own_ids = f([t for t, _ in own_tr])
+    own_te_ids = f([t for t, _ in own_te])
 
     space = Space()
-    for r in (sst_raw_ids, sst_det_ids, [tw_ids[i] for i in tr_rows], cn_ids):
+    for r in (sst_raw_ids, sst_det_ids, [tw_ids[i] for i in tr_rows], cn_ids, own_ids):
         space.fit(r)
     NC = len(space.col)
     Xs_raw, Xs_det = space.matrix(sst_raw_ids), space.matrix(sst_det_ids)
@@ -335,42 +391,67 @@ def main():
     cal = np.where(calib_sst & np.array([len(t.split()) >= 8 for t, _ in sst]))[0]
     D_cal = design(Xs_raw[cal], [sst_raw_ids[i] for i in cal], oof_raw[cal])
     y_cal = sst_y[cal]
+    X_own = space.matrix(own_ids)
+    D_own = design(X_own, own_ids, X_own @ u)
+    X_own_te = space.matrix(own_te_ids)
 
-    def fit2(tw_idx):
-        X = sp.vstack([D_tw[tw_idx], D_sst, D_cn]).tocsr()
-        y = list(tw_y_all[tw_idx]) + y_sst + ["neutral"] * len(cn_ids)
+    def fit2(tw_idx, own_idx, own_w):
+        own_idx = own_idx if own_w > 0 else own_idx[:0]
+        X = sp.vstack([D_tw[tw_idx], D_sst, D_cn, D_own[own_idx]]).tocsr()
+        y = list(tw_y_all[tw_idx]) + y_sst + ["neutral"] * len(cn_ids) + list(own_y[own_idx])
         w = np.r_[np.ones(len(tw_idx)), np.full(len(y_sst), CFG["sstRowWeight"]),
-                  np.full(len(cn_ids), CFG["clincNeutralWeight"])]
+                  np.full(len(cn_ids), CFG["clincNeutralWeight"]), np.full(len(own_idx), own_w)]
         return LogisticRegression(C=CFG["stage2C"], max_iter=3000).fit(X, y, sample_weight=w)
 
-    # out-of-fold predictions over the training tweets (5-fold CV) and on the SST calibration phrases
+    # out-of-fold predictions (5-fold CV) over the training tweets and over the training part of our own examples
+    # (fold k leaves out tweet fold k and own fold k together), and on the SST calibration phrases; once per
+    # candidate own-example weight
     y_tr = tw_y_all[tr_rows]
-    P_oof = np.zeros((len(tr_rows), 3))
-    P_cal = np.zeros((len(cal), 3))
-    for k, (fa, fb) in enumerate(StratifiedKFold(CFG["cvFolds"], shuffle=True, random_state=0).split(tr_rows, y_tr)):
-        m = fit2(tr_rows[fa])
-        assert list(m.classes_) == LABELS
-        P_oof[fb] = m.predict_proba(D_tw[tr_rows[fb]])
-        P_cal += m.predict_proba(D_cal) / CFG["cvFolds"]
-        log(f"  CV fold {k + 1}/{CFG['cvFolds']}: argmax accuracy {float((np.array(LABELS)[P_oof[fb].argmax(1)] == y_tr[fb]).mean()):.4f}")
-    # 4. temperature and neutral offset for the fixed +-0.25 rule
-    grid = []
-    for T in TEMPERATURES:
-        for d in NEUTRAL_OFFSETS:
-            tw_acc = float((rule_labels(P_oof, T, d) == y_tr).mean())
-            sst_acc = float((rule_labels(P_cal, T, d) == y_cal).mean())
-            grid.append({"T": T, "neutralOffset": d, "tweetAccuracy": tw_acc, "sstLabelAccuracy": sst_acc,
-                         "objective": tw_acc + sst_acc})
-    best = max(grid, key=lambda g: (round(g["objective"], 6), -abs(g["T"] - 1), -abs(g["neutralOffset"])))
-    plain = next(g for g in grid if g["T"] == 1.0 and g["neutralOffset"] == 0.0)
-    argmax_cv = float((np.array(LABELS)[P_oof.argmax(1)] == y_tr).mean())
-    log(f"CV (training half): argmax {argmax_cv:.4f}; +-0.25 rule as trained: tweets {plain['tweetAccuracy']:.4f}, "
-        f"SST calibration phrases {plain['sstLabelAccuracy']:.4f} (n={len(cal)})")
-    log(f"chosen T {best['T']} neutral offset {best['neutralOffset']}: tweets {best['tweetAccuracy']:.4f}, "
-        f"SST calibration phrases {best['sstLabelAccuracy']:.4f}")
+    own_all = np.arange(len(own_tr))
+    folds = list(zip(StratifiedKFold(CFG["cvFolds"], shuffle=True, random_state=0).split(tr_rows, y_tr),
+                     StratifiedKFold(CFG["cvFolds"], shuffle=True, random_state=0).split(own_all, own_y)))
 
-    # 5. final fit on all training tweets, fold everything into one hashbag table
-    m2 = fit2(tr_rows)
+    def cv_for(own_w):
+        P_oof = np.zeros((len(tr_rows), 3))
+        P_own = np.zeros((len(own_tr), 3))
+        P_cal = np.zeros((len(cal), 3))
+        for k, ((fa, fb), (oa, ob)) in enumerate(folds):
+            m = fit2(tr_rows[fa], oa, own_w)
+            assert list(m.classes_) == LABELS
+            P_oof[fb] = m.predict_proba(D_tw[tr_rows[fb]])
+            P_own[ob] = m.predict_proba(D_own[ob])
+            P_cal += m.predict_proba(D_cal) / CFG["cvFolds"]
+            am = lambda P, y: float((np.array(LABELS)[P.argmax(1)] == y).mean())  # noqa: E731
+            log(f"  own weight {own_w}, CV fold {k + 1}/{CFG['cvFolds']}: argmax accuracy tweets "
+                f"{am(P_oof[fb], y_tr[fb]):.4f}, own {am(P_own[ob], own_y[ob]):.4f} ({time.time() - t0:.0f}s)")
+        # 4. temperature and neutral offset for the fixed +-0.25 rule
+        grid = []
+        for T in TEMPERATURES:
+            for d in NEUTRAL_OFFSETS:
+                tw_acc = float((rule_labels(P_oof, T, d) == y_tr).mean())
+                sst_acc = float((rule_labels(P_cal, T, d) == y_cal).mean())
+                own_r = three_way(own_y, rule_labels(P_own, T, d))
+                grid.append({"T": T, "neutralOffset": d, "tweetAccuracy": tw_acc, "sstLabelAccuracy": sst_acc,
+                             "ownAccuracy": own_r["accuracy"], "ownMacroF1": own_r["macroF1"],
+                             "objective": tw_acc + sst_acc + own_r["accuracy"]})
+        best = max(grid, key=lambda g: (round(g["objective"], 6), -abs(g["T"] - 1), -abs(g["neutralOffset"])))
+        plain = next(g for g in grid if g["T"] == 1.0 and g["neutralOffset"] == 0.0)
+        argmax_cv = {"tweets": float((np.array(LABELS)[P_oof.argmax(1)] == y_tr).mean()),
+                     "own": float((np.array(LABELS)[P_own.argmax(1)] == own_y).mean())}
+        log(f"own weight {own_w}: CV argmax tweets {argmax_cv['tweets']:.4f} own {argmax_cv['own']:.4f}; chosen T "
+            f"{best['T']} neutral offset {best['neutralOffset']}: tweets {best['tweetAccuracy']:.4f}, SST calibration "
+            f"phrases {best['sstLabelAccuracy']:.4f} (n={len(cal)}), own {best['ownAccuracy']:.4f} (macro-F1 "
+            f"{best['ownMacroF1']:.4f}); objective {best['objective']:.4f}")
+        return {"ownWeight": own_w, "argmaxAccuracy": argmax_cv, "asTrained": plain, "chosen": best}
+
+    sweep = [cv_for(w) for w in CFG["ownWeightGrid"]]
+    pickw = max(sweep, key=lambda r: (round(r["chosen"]["objective"], 6), -r["ownWeight"]))
+    own_w, best, plain = pickw["ownWeight"], pickw["chosen"], pickw["asTrained"]
+    log(f"chosen own-example weight {own_w} (objective = CV tweet accuracy + SST calibration label accuracy + CV own "
+        f"accuracy, each at its best T / offset)")
+
+    # 5. final fit on all training tweets and own training examples, fold everything into one hashbag table
+    m2 = fit2(tr_rows, own_all, own_w)
     A = m2.coef_                     # [3, NC + 4]
     b = m2.intercept_
     V = np.zeros((NC, 3))
@@ -381,7 +462,7 @@ def main():
         ids_by_col[j] = i
     extra = {}
     for i, lv in lex.items():
-        contrib = A[:, NC + 1:NC + 4] @ np.array(lv)
+        contrib = A[:, NC + 1:NC + 4] @ lv
         j = space.col.get(i)
         if j is not None:
             V[j] += contrib
@@ -403,6 +484,8 @@ def main():
     bias[1] += d
     qm = BM.QuantBagClassifier(rowmap, q, scale, torch.zeros(3), torch.eye(3) * T, bias)
     qm.eval()
+    log("lexicon feature weights (rows negative/neutral/positive; columns pos, neg, |v|): "
+        + "; ".join(" ".join(f"{x:+.2f}" for x in r) for r in A[:, NC + 1:NC + 4]))
     log(f"table: {len(kept_ids)} rows kept of {len(all_ids)} (D = 3, int8 per-row scale)")
 
     # 6. measured with the exported (quantized) model
@@ -427,10 +510,20 @@ def main():
     clinc_res = {k: float((cv_lab == k).mean()) for k in LABELS}
     log(f"CLINC150 val plain requests (n={len(cv_ids)}, never trained on): neutral {clinc_res['neutral']:.3f}, "
         f"negative {clinc_res['negative']:.3f}, positive {clinc_res['positive']:.3f}")
+    own_y_te = np.array([y for _, y in own_te])
+    P_own_te = BM.predict_proba(qm, own_te_ids)
+    own_res = three_way(own_y_te, lab(P_own_te))
+    own_in = three_way(own_y, lab(BM.predict_proba(qm, own_ids)))
+    log(f"own examples, held-out test quarter (runtime label rule): accuracy {own_res['accuracy']:.4f} macroF1 "
+        f"{own_res['macroF1']:.4f} (n={own_res['n']}); training part (in-sample) {own_in['accuracy']:.4f}")
+    P_chk = BM.predict_proba(qm, f(CHECK_SENTENCES))
+    checks = [{"text": t, "score": round(float(p_[2] - p_[0]), 3)} for t, p_ in zip(CHECK_SENTENCES, P_chk)]
+    for c in checks:
+        log(f"  {c['score']:+.2f}  {c['text']}")
 
     os.makedirs(a.out, exist_ok=True)
     size = BM.export_onnx(qm, os.path.join(a.out, "model.onnx"))
-    BM.write_check(qm, [tweets[i][0] for i in te_rows] + [t for t, _ in sst_dev], a.check)
+    BM.write_check(qm, [t for t, _ in own_te] + [tweets[i][0] for i in te_rows] + [t for t, _ in sst_dev], a.check)
     log(f"wrote {a.out}/model.onnx ({size / 1e6:.2f} MB); torch check data {a.check}")
 
     manifest_path = os.path.join(a.out, "manifest.json")
@@ -438,7 +531,7 @@ def main():
     manifest = {
         "name": "sentiment",
         "task": "text-classification/sentiment",
-        "version": 2,
+        "version": 3,
         "date": datetime.date.today().isoformat(),
         "labels": LABELS,
         "score": {
@@ -460,9 +553,25 @@ def main():
             "command": command,
             "config": CFG,
             "method": "1. SST-2 polarity LR; 2. VADER lexicon valences per word id; 3. 3-class LR on tweets + "
-                      "0.03-weighted SST phrases + 0.1-weighted CLINC150 plain requests as neutral, over [n-grams, "
-                      "SST polarity, lexicon]; 4. temperature + neutral offset for the +-0.25 rule; all folded into one hashbag table (see the docstring)",
-            "cv": {"argmaxAccuracy": argmax_cv, "asTrained": plain, "chosen": best, "nCalibrationSst": int(len(cal))},
+                      "0.03-weighted SST phrases + 0.1-weighted CLINC150 plain requests as neutral + our own "
+                      f"customer-service examples (training part, weight {own_w}, chosen by CV), over [n-grams, "
+                      "SST polarity, lexicon]; 4. temperature + neutral offset for the +-0.25 rule; all folded into one "
+                      "hashbag table (see the docstring)",
+            "ownExamples": {
+                "file": CFG["ownExamples"],
+                "split": "column split: in file order, the k-th row of each label (k = 0, 1, ...) is test when k % 4 == "
+                         "3, else train (a fixed, label-stratified quarter); test rows are never trained on nor used "
+                         "for any choice",
+                "trainRows": len(own_tr), "testRows": len(own_te),
+                "weight": own_w,
+            },
+            "cv": {"ownWeight": own_w, "argmaxAccuracy": pickw["argmaxAccuracy"], "asTrained": plain, "chosen": best,
+                   "nCalibrationSst": int(len(cal)),
+                   "ownWeightSweep": [{"ownWeight": r["ownWeight"], "argmaxAccuracy": r["argmaxAccuracy"],
+                                       "chosen": r["chosen"]} for r in sweep],
+                   "desc": "5-fold CV; fold k leaves out tweet fold k (training half) and own fold k (training part); "
+                           "per own weight, T and offset maximize CV tweet accuracy + SST calibration label accuracy + "
+                           "CV own accuracy under the +-0.25 rule; the weight with the highest such objective is used"},
             "preprocessing": "SST-2 train used twice: as shipped (PTB-tokenized, lowercase) and de-tokenized (detok); "
                              "tweets as is",
             "tweetEval": {
@@ -480,7 +589,11 @@ def main():
                 {"name": "CLINC150 train, every 4th utterance of the plain-request intents, labelled neutral "
                          "(weight 0.1)", "n": len(cn_texts), "licence": "CC BY 3.0", "source": "clinc/oos-eval"},
                 {"name": "VADER lexicon (vader_lexicon.txt of the vader-sentiment npm package, a project dependency)",
-                 "n": len(lex), "licence": "vader-sentiment: Apache-2.0 (package.json); VADER: MIT (C.J. Hutto)"},
+                 "n": lex_words, "licence": "vader-sentiment: Apache-2.0 (package.json); VADER: MIT (C.J. Hutto)"},
+                {"name": "own customer-service examples (models/sentiment/own-examples.csv, written by the project: "
+                         "complaints, calm requests, thanks, acknowledgements), training part only, weight "
+                         f"{own_w}", "n": len(own_tr), "licence": "the project's own (same licence as this repository)",
+                 "source": CFG["ownExamples"]},
             ],
             "seconds": round(time.time() - t0, 1),
         },
@@ -498,6 +611,9 @@ def main():
                                       "definition": "share of each runtime label over every 3rd CLINC150 val "
                                                     "utterance of the plain-request intents (a sanity check: "
                                                     "they should be neutral)"},
+            "ownHeldOutQuarter": {**own_res, "definition": "3-way, runtime label rule, on the test rows of "
+                                                          "own-examples.csv (never trained on nor used for choices)"},
+            "checkSentences": checks,
         },
         "sizeBytes": size,
     }
