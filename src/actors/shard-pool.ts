@@ -131,7 +131,8 @@ export class ShardPool implements ShardTransport {
     if (!slot.ready || slot.worker === undefined || slot.queued.length === 0) return;
     const frames = slot.queued;
     slot.queued = [];
-    slot.worker.postMessage(encodeFrame(frames));
+    const bytes = encodeFrame(frames);
+    slot.worker.postMessage(bytes, [bytes.buffer]);
   }
 
   private spawn(slot: Slot): Promise<void> {

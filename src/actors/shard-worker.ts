@@ -38,7 +38,8 @@ function flush(): void {
   flushScheduled = false;
   const frames = outbox;
   outbox = [];
-  port?.postMessage(encodeFrame(frames));
+  const bytes = encodeFrame(frames);
+  port?.postMessage(bytes, [bytes.buffer]);
 }
 
 port.on('message', (bytes: Uint8Array) => {
