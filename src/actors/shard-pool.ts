@@ -19,6 +19,7 @@ import {
   type ShardWorkerData,
 } from './protocol.js';
 import { workerExecArgv } from '../observability/index.js';
+import { CoalescingFlush } from './coalescing-flush.js';
 import { shardOf } from './shard-router.js';
 import type { ShardTransport } from './shard-transport.js';
 
@@ -49,9 +50,9 @@ interface Slot {
   worker: Worker | undefined;
   ready: boolean;
   pending: Map<number, Pending>;
-  /** Frames waiting to be posted (coalesced per turn), or held while the worker (re)starts. */
+  /** Frames waiting to be posted (coalesced), or held while the worker (re)starts. */
   queued: MainToShardFrame[];
-  flushScheduled: boolean;
+  flusher: CoalescingFlush;
   restarts: number;
   lastStartAt: number;
 }
@@ -66,16 +67,19 @@ export class ShardPool implements ShardTransport {
   private readonly listeners: Array<(event: ShardEvent) => void> = [];
 
   constructor(private readonly options: ShardPoolOptions) {
-    this.slots = Array.from({ length: options.shards }, (_, index) => ({
-      index,
-      worker: undefined,
-      ready: false,
-      pending: new Map(),
-      queued: [],
-      flushScheduled: false,
-      restarts: 0,
-      lastStartAt: 0,
-    }));
+    this.slots = Array.from({ length: options.shards }, (_, index) => {
+      const slot: Slot = {
+        index,
+        worker: undefined,
+        ready: false,
+        pending: new Map(),
+        queued: [],
+        flusher: new CoalescingFlush(() => this.flush(slot)),
+        restarts: 0,
+        lastStartAt: 0,
+      };
+      return slot;
+    });
     this.timeoutSweep = setInterval(() => this.expire(), Math.min(100, options.requestTimeoutMs / 4));
     this.timeoutSweep.unref();
   }
@@ -120,14 +124,10 @@ export class ShardPool implements ShardTransport {
 
   private enqueue(slot: Slot, frame: MainToShardFrame): void {
     slot.queued.push(frame);
-    if (slot.ready && !slot.flushScheduled) {
-      slot.flushScheduled = true;
-      setImmediate(() => this.flush(slot));
-    }
+    if (slot.ready) slot.flusher.request();
   }
 
   private flush(slot: Slot): void {
-    slot.flushScheduled = false;
     if (!slot.ready || slot.worker === undefined || slot.queued.length === 0) return;
     const frames = slot.queued;
     slot.queued = [];

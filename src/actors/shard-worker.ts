@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { OmniError } from '../domain/index.js';
 import { createLogger } from '../observability/index.js';
 import { Storage } from '../persistence/index.js';
+import { CoalescingFlush } from './coalescing-flush.js';
 import { decodeFrame, encodeFrame } from './frame-codec.js';
 import { PROTOCOL_VERSION, type MainToShardFrame, type ShardToMainFrame, type ShardWorkerData } from './protocol.js';
 import { ShardRuntime } from './shard-runtime.js';
@@ -26,16 +27,13 @@ const runtime = new ShardRuntime({
 });
 
 let outbox: ShardToMainFrame[] = [];
-let flushScheduled = false;
+const flusher = new CoalescingFlush(flush);
 function send(frame: ShardToMainFrame): void {
   outbox.push(frame);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
-  }
+  flusher.request();
 }
 function flush(): void {
-  flushScheduled = false;
+  if (outbox.length === 0) return;
   const frames = outbox;
   outbox = [];
   const bytes = encodeFrame(frames);
@@ -51,6 +49,7 @@ port.on('message', (bytes: Uint8Array) => {
       void Promise.resolve(storage.flushed()).finally(() => {
         storage.close();
         send({ t: 'closed' });
+        flusher.now(); // before the port closes
         // Let the thread end on its own (so exit hooks such as --cpu-prof run); the pool terminates it otherwise.
         setImmediate(() => port.close());
       });
