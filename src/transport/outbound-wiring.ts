@@ -1,6 +1,6 @@
 // Builds the outbound adapters a node's configuration enables: a channel without credentials has no adapter, and
 // its deliveries fail at once (non-retryable, logged) instead of retrying forever. Every provider call goes through
-// one fetch-based client with the configured timeout.
+// one keep-alive node:http client with the configured timeout (media downloads keep the fetch-based one).
 import nodemailer from 'nodemailer';
 import type { OmniConfig } from '../config/index.js';
 import type { ChannelType } from '../domain/index.js';
@@ -12,6 +12,7 @@ import {
   createTwilioVoiceAdapter,
   createWebchatAdapter,
   createWhatsAppAdapter,
+  keepAliveHttpClient,
   type HttpClient,
   type OutboundAdapter,
 } from './outbound/index.js';
@@ -25,7 +26,7 @@ export function buildOutboundAdapters(
   config: OmniConfig,
   deps: { webchat: WebChat },
 ): Partial<Record<ChannelType, OutboundAdapter>> {
-  const http = timedFetch(config.outbox.requestTimeoutMs);
+  const http = keepAliveHttpClient({ timeoutMs: config.outbox.requestTimeoutMs });
   const { whatsapp, meta, twilio, telegram, email } = config.channels;
   const adapters: Partial<Record<ChannelType, OutboundAdapter>> = {
     webchat: createWebchatAdapter({}, (visitorId, event, payload) =>

@@ -6,6 +6,7 @@ export * from './delivery-backoff.js';
 export * from './delivery-engine.js';
 export * from './email.js';
 export * from './graph-api.js';
+export * from './keep-alive-http-client.js';
 export * from './meta-send.js';
 export * from './provider-http.js';
 export * from './send-parts.js';
