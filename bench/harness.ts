@@ -181,6 +181,11 @@ class ProcSampler {
     this.sample();
     clearInterval(this.timer);
   }
+  /** CPU seconds used so far, sampled now. */
+  cpuNow(): number {
+    this.sample();
+    return this.cpuSeconds;
+  }
   private sample(): void {
     try {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
@@ -521,6 +526,8 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
     session.agents.child.send({ type: 'report' });
     agentsDone = (await session.agents.next('done')) as AgentsDone;
   }
+  // CPU of the load itself (and its 2 s drain), before verification adds its own lookups.
+  const cpuSeconds = session.sampler.cpuNow() - cpuBefore;
   let verify: VerifyResult | undefined;
   if (s.verify && kind === 'pipeline') {
     process.stderr.write(`  verifying every acknowledged message (stored once${s.analysis ? ', analysed' : ''})…\n`);
@@ -538,7 +545,6 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
   await customers.exited;
   const after = kind === 'pipeline' ? await scrape(session.base) : {};
   const providerDeliveries = (await providerCount(session)) - deliveredBefore;
-  const cpuSeconds = session.sampler.cpuSeconds - cpuBefore;
   const ack = decodeFromCompressedBase64(done.ack);
   const offer = agentsDone === undefined ? undefined : decodeFromCompressedBase64(agentsDone.offer);
   const steps: Record<string, Percentiles> = {};
