@@ -48,6 +48,8 @@ interface PoolWorker {
   ready: boolean;
   busy: Waiting[] | undefined;
   retired: boolean;
+  /** Called when a retired worker's last batch is answered. */
+  onIdle: (() => void) | undefined;
 }
 
 export interface InferencePoolStats {
@@ -99,10 +101,7 @@ export class InferencePool {
     const fresh = await Promise.all(Array.from({ length: this.options.workers ?? 1 }, () => this.spawn()));
     const old = this.workers;
     this.workers = fresh;
-    for (const w of old) {
-      w.retired = true;
-      if (w.busy === undefined) void w.worker.terminate();
-    }
+    for (const w of old) void this.retire(w);
     this.options.logger.info({ workers: fresh.length }, 'inference models reloaded');
     this.dispatch();
   }
@@ -112,7 +111,27 @@ export class InferencePool {
     if (this.timer !== undefined) clearTimeout(this.timer);
     for (const waiting of this.queue.splice(0))
       waiting.reject(new OmniError('INFERENCE_UNAVAILABLE', 'inference pool closed'));
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await Promise.all(this.workers.map((w) => this.retire(w)));
+  }
+
+  /**
+   * Stops a worker gracefully: its batch in flight (if any) is answered first, then it releases its sessions and
+   * ends on its own; terminated only if it does not within `graceMs`.
+   */
+  private async retire(w: PoolWorker, graceMs = 5_000): Promise<void> {
+    w.retired = true;
+    const exited = new Promise<void>((resolve) => w.worker.once('exit', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    const idle = new Promise<void>((resolve) => {
+      if (w.busy === undefined) resolve();
+      else w.onIdle = resolve;
+    });
+    await Promise.race([idle, deadline]);
+    if (w.ready && w.busy === undefined) w.worker.postMessage({ t: 'close' } satisfies PoolToWorker);
+    await Promise.race([exited, deadline]);
+    clearTimeout(timer);
+    await w.worker.terminate();
   }
 
   private dispatch(): void {
@@ -150,7 +169,7 @@ export class InferencePool {
       workerData: data,
       execArgv: workerExecArgv(fromSource),
     });
-    const entry: PoolWorker = { worker, ready: false, busy: undefined, retired: false };
+    const entry: PoolWorker = { worker, ready: false, busy: undefined, retired: false, onIdle: undefined };
     return new Promise((resolve, reject) => {
       worker.on('message', (message: WorkerToPool) => {
         if (message.t === 'ready') {
@@ -163,7 +182,7 @@ export class InferencePool {
         entry.busy = undefined;
         if (message.ok) batch.forEach((b, i) => b.resolve(message.analyses[i] as TextAnalysis));
         else batch.forEach((b) => b.reject(OmniError.fromWire(message.error)));
-        if (entry.retired) void worker.terminate();
+        if (entry.retired) entry.onIdle?.();
         else this.dispatch();
       });
       worker.on('error', (error) => {

@@ -40,7 +40,10 @@ export interface AnalysisItem {
   at: number;
 }
 
-export type PoolToWorker = { t: 'batch'; id: number; items: AnalysisItem[] };
+export type PoolToWorker =
+  | { t: 'batch'; id: number; items: AnalysisItem[] }
+  /** Release the ONNX sessions and end the thread (sent only when no batch is in flight). */
+  | { t: 'close' };
 
 export type WorkerToPool =
   | { t: 'ready'; models: Record<string, string> }

@@ -21,6 +21,12 @@ void TextAnalyzer.load(
 ).then((analyzer) => {
   const send = (message: WorkerToPool) => port.postMessage(message);
   port.on('message', (message: PoolToWorker) => {
+    if (message.t === 'close') {
+      // Ending the thread on its own, after the sessions are released, instead of being terminated: a worker
+      // terminated while onnxruntime finishes a run aborts the whole process (Napi::Error in a dead environment).
+      void analyzer.close().finally(() => port.close());
+      return;
+    }
     analyzer.analyzeItems(message.items).then(
       (analyses) => send({ t: 'result', id: message.id, ok: true, analyses }),
       (error: unknown) => send({ t: 'result', id: message.id, ok: false, error: OmniError.from(error).toWire() }),
