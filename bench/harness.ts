@@ -48,6 +48,7 @@ End to end on 127.0.0.1: customers (signed webhooks, one process) → OmniCX nod
   --find-max          raise the rate (×1.5 from --rate, then bisect) until p99 (webhook → offered, and → 2xx)
                       exceeds --p99-bound, or achieved < 95 % of the rate; report the sustainable rate
   --p99-bound MS      default 50
+  --warmup S          with --find-max: seconds of unmeasured load at half the starting rate first  default 10
   --kill-worker       kill -9 a shard worker halfway (fault injection endpoint) and verify nothing lost/duplicated
   --kill-node         kill -9 the whole node halfway; the harness restarts it; customers retry as providers do
   --verify-sample N   verify only N customers (0 = all)                     default 0
@@ -71,6 +72,7 @@ const { values } = parseArgs({
     'no-analysis': { type: 'boolean', default: false },
     baseline: { type: 'boolean', default: false },
     'find-max': { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '10' },
     'p99-bound': { type: 'string', default: '50' },
     'kill-worker': { type: 'boolean', default: false },
     'kill-node': { type: 'boolean', default: false },
@@ -102,6 +104,7 @@ const opt = {
   p99Bound: Number(values['p99-bound']),
   verifySample: Number(values['verify-sample']),
   resend: Number(values.resend),
+  warmup: Number(values.warmup),
 };
 for (const c of opt.channels) if (!CHANNELS.includes(c)) throw new Error(`unknown channel ${c}`);
 const RUN_ID = Date.now().toString(36).slice(-6);
@@ -830,6 +833,19 @@ async function main(): Promise<void> {
     let lo = 0;
     let hi = Infinity;
     let k = 0;
+    if (opt.warmup > 0) {
+      // A node serves warm: JIT tiering, caches and pools settle first, unmeasured, at half the starting rate.
+      process.stderr.write(`  warm-up: ${opt.warmup} s at ${fmt(opt.rate / 2)}/s (not measured)\n`);
+      await runStep(session, 'pipeline', {
+        label: 'warm-up',
+        rate: opt.rate / 2,
+        durationSec: opt.warmup,
+        kOffset: (k += 100_000),
+        verify: false,
+        analysis: opt.analysis,
+      });
+      await new Promise((r) => setTimeout(r, 3000));
+    }
     for (let i = 0; i < 12; i++) {
       const r = await runStep(session, 'pipeline', {
         label: `find-max ${fmt(rate)}/s`,
