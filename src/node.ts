@@ -153,6 +153,10 @@ export class OmniNode {
         defaultCurrency: config.inference.defaultCurrency,
         customIntents: config.inference.customIntents,
         embeddings: false,
+        onBatch: (size, seconds) => {
+          this.metrics.inferenceBatchSize.observe(size);
+          this.metrics.inferenceBatchSeconds.observe(seconds);
+        },
         logger: logger.child({ module: 'inference' }),
       });
       this.inference = inference;

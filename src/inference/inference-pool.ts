@@ -33,6 +33,8 @@ export interface InferencePoolOptions {
    * it regardless. @default true
    */
   embeddings?: boolean;
+  /** Called after each batch with its size and how long the worker took (the worker's busy time; metrics). */
+  onBatch?: (size: number, seconds: number) => void;
   logger: Logger;
 }
 
@@ -50,6 +52,8 @@ interface PoolWorker {
   retired: boolean;
   /** Called when a retired worker's last batch is answered. */
   onIdle: (() => void) | undefined;
+  /** When the batch in flight was posted (performance.now()). */
+  busySince: number;
 }
 
 export interface InferencePoolStats {
@@ -144,6 +148,7 @@ export class InferencePool {
       if (!w.ready || w.busy !== undefined || w.retired) continue;
       const batch = this.queue.splice(0, this.options.maxBatch ?? 32);
       w.busy = batch;
+      w.busySince = performance.now();
       this.batches++;
       this.items += batch.length;
       const message: PoolToWorker = {
@@ -169,7 +174,14 @@ export class InferencePool {
       workerData: data,
       execArgv: workerExecArgv(fromSource),
     });
-    const entry: PoolWorker = { worker, ready: false, busy: undefined, retired: false, onIdle: undefined };
+    const entry: PoolWorker = {
+      worker,
+      ready: false,
+      busy: undefined,
+      retired: false,
+      onIdle: undefined,
+      busySince: 0,
+    };
     return new Promise((resolve, reject) => {
       worker.on('message', (message: WorkerToPool) => {
         if (message.t === 'ready') {
@@ -180,6 +192,7 @@ export class InferencePool {
         }
         const batch = entry.busy ?? [];
         entry.busy = undefined;
+        this.options.onBatch?.(batch.length, (performance.now() - entry.busySince) / 1000);
         if (message.ok) batch.forEach((b, i) => b.resolve(message.analyses[i] as TextAnalysis));
         else batch.forEach((b) => b.reject(OmniError.fromWire(message.error)));
         if (entry.retired) entry.onIdle?.();

@@ -62,6 +62,19 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly inferenceBatchSize = new Histogram({
+    name: 'omnicx_inference_batch_size',
+    help: 'Texts per inference batch',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  readonly inferenceBatchSeconds = new Histogram({
+    name: 'omnicx_inference_batch_seconds',
+    help: "Time from posting a batch to its answer: how long the inference worker's event loop is busy with it",
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
   readonly ingestRefused = new Counter({
     name: 'omnicx_ingest_refused_total',
     help: 'Inbound messages refused with OVERLOADED (not stored; providers retry), by reason (in_flight, analysis_backlog)',

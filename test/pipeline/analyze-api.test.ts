@@ -149,6 +149,8 @@ test('dead letters are listed and replayable over HTTP; /metrics shows the pipel
   expect(missing.status).toBe(404);
   expect(missing.body.error.code).toBe('ROUTE_NOT_FOUND');
   const metrics = await (await fetch(`${base}/metrics`)).text();
+  // Earlier tests analysed messages: the inference worker's batches were measured.
+  expect(metrics).toMatch(/omnicx_inference_batch_size_count [1-9]/);
   for (const name of [
     'omnicx_pipeline_step_seconds_bucket{le="0.001",step="inference"}',
     'omnicx_analysis_total{outcome="analysed"}',
@@ -158,6 +160,8 @@ test('dead letters are listed and replayable over HTTP; /metrics shows the pipel
     'omnicx_outbox_backlog',
     'omnicx_shard_event_loop_lag_p99_seconds{shard="0"}',
     'omnicx_nodejs_eventloop_lag_p99_seconds',
+    'omnicx_inference_batch_size_count',
+    'omnicx_inference_batch_seconds_bucket',
   ]) {
     expect(metrics).toContain(name);
   }
