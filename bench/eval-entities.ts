@@ -6,40 +6,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EntityExtractor, type Entity } from '../src/inference/entities/entity-extractor.js';
+import { csvRows } from './lib/csv.js';
 
 const HELP = `Usage: npm run eval:entities -- [--data ../shared/datasets]
 
 Prints precision / recall per entity type against the Bitext annotations.`;
-
-/** A small RFC 4180 CSV reader (quoted fields with commas, quotes and newlines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
 
 const TYPES: Record<string, Entity['type']> = {
   order_id: 'order_id',
@@ -72,7 +43,7 @@ function main(): void {
   const count = (type: string) => counts.get(type) ?? (counts.set(type, { tp: 0, fp: 0, fn: 0 }), counts.get(type)!);
   let rowsSeen = 0;
   for (const file of ['bitext-sample-a.csv', 'bitext-sample-b.csv']) {
-    const [header, ...rows] = parseCsv(readFileSync(path.join(values.data, 'bitext', file), 'utf8'));
+    const [header, ...rows] = csvRows(readFileSync(path.join(values.data, 'bitext', file), 'utf8'));
     const col = (name: string) => (header ?? []).indexOf(name);
     for (const row of rows) {
       const text = row[col('instruction')] ?? '';

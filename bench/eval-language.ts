@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { detectLanguage, loadLanguageDetector } from '../src/inference/text-analyzer.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { appendResults } from './lib/results-file.js';
+import { csvRows } from './lib/csv.js';
 
 const HELP = `Usage: npm run eval:language -- [--data bench/data/language-sample.csv] [--record] [--errors]
 
@@ -17,36 +18,6 @@ short messages (at most 3 words, or at most 6 characters in Chinese/Japanese) vs
   --data FILE  the sample (default bench/data/language-sample.csv)
   --record     append the figures as a new section at the end of bench/RESULTS.md
   --errors     list every misidentified message`;
-
-/** A small RFC 4180 CSV reader (quoted fields with commas, quotes and newlines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
 
 const NO_SPACES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 
@@ -77,7 +48,7 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const [header, ...rows] = parseCsv(readFileSync(values.data, 'utf8')).filter((r) => r.some((f) => f !== ''));
+  const [header, ...rows] = csvRows(readFileSync(values.data, 'utf8')).filter((r) => r.some((f) => f !== ''));
   const textCol = (header ?? []).indexOf('text');
   const langCol = (header ?? []).indexOf('lang');
   if (textCol < 0 || langCol < 0) throw new Error(`${values.data}: expected the columns text,lang`);

@@ -12,6 +12,7 @@ import { SentenceEncoder } from '../src/inference/sentence-encoder.js';
 import { Bm25Index, TfidfIndex, type LexicalIndex } from './lib/bm25.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { appendResults } from './lib/results-file.js';
+import { csvRows } from './lib/csv.js';
 
 const REPO = path.resolve(__dirname, '..');
 
@@ -40,38 +41,8 @@ recall@k = share of queries with a relevant document in the top k (ties count ag
 
 // ------------------------------------------------------------------------------------------------------ data
 
-/** A small RFC 4180 CSV reader (quoted fields with commas, quotes and newlines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
-
 function readCsv(file: string): Array<Record<string, string>> {
-  const [header, ...rows] = parseCsv(readFileSync(file, 'utf8'));
+  const [header, ...rows] = csvRows(readFileSync(file, 'utf8'));
   return rows
     .filter((r) => r.length === header?.length)
     .map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i] ?? ''])));

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { TextAnalyzer } from '../src/inference/text-analyzer.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { appendResults } from './lib/results-file.js';
+import { csvRows } from './lib/csv.js';
 
 const HELP = `Usage: npm run eval:sentiment -- [--data ../shared/datasets] [--models models] [--record] [--write-manifest]
 
@@ -88,33 +89,10 @@ function readSst(file: string): Example[] {
     });
 }
 
-/** Splits one CSV record (RFC 4180: quoted fields, "" inside quotes; no line breaks inside fields). */
-function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i] as string;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(field);
-      field = '';
-    } else field += ch;
-  }
-  out.push(field);
-  return out;
-}
-
 /** The held-out rows (split = test) of our own examples file (columns text, label, split). */
 function readOwnHeldOut(file: string): Example[] {
-  const [header, ...lines] = readFileSync(file, 'utf8').replace(/\r/g, '').split('\n');
-  const cols = csvFields(header ?? '');
+  const [header, ...rows] = csvRows(readFileSync(file, 'utf8'), file);
+  const cols = header ?? [];
   const [textCol, labelCol, splitCol] = ['text', 'label', 'split'].map((c) => cols.indexOf(c));
   if (
     textCol === undefined ||
@@ -123,9 +101,7 @@ function readOwnHeldOut(file: string): Example[] {
     Math.min(textCol, labelCol, splitCol) < 0
   )
     throw new Error(`${file}: expected the columns text, label, split`);
-  return lines
-    .filter((line) => line.trim() !== '')
-    .map((line) => csvFields(line))
+  return rows
     .filter((fields) => fields[splitCol] === 'test')
     .map((fields) => {
       const gold = fields[labelCol] as Label;
