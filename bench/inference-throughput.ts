@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     modelsDir: DEFAULT_MODELS_DIR,
     workers: 1,
     maxBatch: MAX_BATCH,
-    maxWaitMs: 1,
+    maxWaitMs: 0,
     maxQueue: 100_000,
     logger: pino({ level: 'warn' }),
   });

@@ -108,7 +108,7 @@ const inferenceSchema = z
     intraOpNumThreads: z.number().int().min(1).max(64),
     /** Largest micro-batch. @default 32 */
     maxBatch: z.number().int().min(1).max(1024),
-    /** Longest a message waits for its micro-batch to fill. @default 2 */
+    /** With an inference worker idle, how long a message waits for others to join its batch (0: the current event-loop turn; while workers are busy messages batch up on their own). @default 0 */
     maxWaitMs: z.number().min(0).max(1000),
     /** Messages allowed to wait for inference; more are refused (INFERENCE_OVERLOADED). @default 10000 */
     maxQueue: z.number().int().min(1),
@@ -252,7 +252,7 @@ export function defaultConfig(): OmniConfig {
       workers: 1,
       intraOpNumThreads: 1,
       maxBatch: 32,
-      maxWaitMs: 2,
+      maxWaitMs: 0,
       maxQueue: 10_000,
       products: [],
       defaultCurrency: 'USD',

@@ -1,5 +1,5 @@
 // The inference pool: onnxruntime sessions in worker threads behind a typed `analyze(text)`. Requests are
-// micro-batched (up to `maxBatch` texts, or whatever arrived within `maxWaitMs`), the queue is bounded (past
+// micro-batched (up to `maxBatch` texts: whatever queued while the workers were busy), the queue is bounded (past
 // `maxQueue` waiting texts a request is refused at once with INFERENCE_OVERLOADED instead of piling up), a crashed
 // worker is replaced, and `reload()` swaps in freshly loaded models without dropping requests.
 import { Worker } from 'node:worker_threads';
@@ -17,7 +17,10 @@ export interface InferencePoolOptions {
   intraOpNumThreads?: number;
   /** Largest batch sent to a worker. @default 32 */
   maxBatch?: number;
-  /** Longest a text waits for its batch to fill. @default 2 */
+  /**
+   * With a worker idle, how long a text waits for others to join its batch; 0 = until the end of the current
+   * event-loop turn. While all workers are busy texts batch up on their own. @default 0
+   */
   maxWaitMs?: number;
   /** Texts allowed to wait; more are refused with INFERENCE_OVERLOADED. @default 10000 */
   maxQueue?: number;
@@ -66,7 +69,8 @@ export interface InferencePoolStats {
 export class InferencePool {
   private workers: PoolWorker[] = [];
   private readonly queue: Waiting[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** A pending dispatch: a timer (`maxWaitMs` > 0) or an immediate (end of the turn). */
+  private timer: { cancel(): void } | undefined;
   private nextId = 1;
   private closed = false;
   private batches = 0;
@@ -96,7 +100,19 @@ export class InferencePool {
     return new Promise((resolve, reject) => {
       this.queue.push({ text, at, resolve, reject });
       if (this.queue.length >= (this.options.maxBatch ?? 32)) this.dispatch();
-      else this.timer ??= setTimeout(() => this.dispatch(), this.options.maxWaitMs ?? 2);
+      // Natural batching: while every worker is busy, texts accumulate and the next free worker takes them all
+      // (dispatch runs on each answer), so no timer is needed. With a worker idle, wait `maxWaitMs` (default: only
+      // until the end of this event-loop turn, to group texts that arrived together) rather than send one text.
+      else if (this.timer === undefined && this.workers.some((w) => w.ready && w.busy === undefined && !w.retired)) {
+        const wait = this.options.maxWaitMs ?? 0;
+        if (wait > 0) {
+          const t = setTimeout(() => this.dispatch(), wait);
+          this.timer = { cancel: () => clearTimeout(t) };
+        } else {
+          const i = setImmediate(() => this.dispatch());
+          this.timer = { cancel: () => clearImmediate(i) };
+        }
+      }
     });
   }
 
@@ -112,7 +128,7 @@ export class InferencePool {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer?.cancel();
     for (const waiting of this.queue.splice(0))
       waiting.reject(new OmniError('INFERENCE_UNAVAILABLE', 'inference pool closed'));
     await Promise.all(this.workers.map((w) => this.retire(w)));
@@ -140,7 +156,7 @@ export class InferencePool {
 
   private dispatch(): void {
     if (this.timer !== undefined) {
-      clearTimeout(this.timer);
+      this.timer.cancel();
       this.timer = undefined;
     }
     for (const w of this.workers) {
