@@ -19,7 +19,7 @@ export class CoalescingFlush {
     this.scheduled = true;
     const wait = this.lastFlushAt + this.minIntervalMs - performance.now();
     if (wait <= 0) setImmediate(this.run);
-    else setTimeout(this.run, wait);
+    else setTimeout(this.run, Math.ceil(wait)); // setTimeout truncates fractions: round up to keep the spacing
   }
 
   /** Flushes now (shutdown, a worker that just became ready). */
