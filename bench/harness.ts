@@ -168,7 +168,9 @@ class ProcSampler {
   readonly samples: ProcSample[] = [];
   peakRssMiB = 0;
   cpuSeconds = 0;
-  private last: { at: number; ticks: number } | undefined;
+  /** CPU seconds of the node's main thread alone (uWS, socket.io, routing, coordination): the usual bottleneck. */
+  mainCpuSeconds = 0;
+  private last: { at: number; ticks: number; mainTicks: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly start = Date.now();
   constructor(private pid: number) {}
@@ -189,6 +191,11 @@ class ProcSampler {
     this.sample();
     return this.cpuSeconds;
   }
+  /** CPU seconds of the main thread so far, sampled now. */
+  mainCpuNow(): number {
+    this.sample();
+    return this.mainCpuSeconds;
+  }
   private sample(): void {
     try {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
@@ -196,13 +203,17 @@ class ProcSampler {
       const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]);
+      const mainStat = readFileSync(`/proc/${this.pid}/task/${this.pid}/stat`, 'utf8');
+      const mainFields = mainStat.slice(mainStat.lastIndexOf(')') + 2).split(' ');
+      const mainTicks = Number(mainFields[11]) + Number(mainFields[12]);
       const now = Date.now();
       let pct = 0;
       if (this.last !== undefined) {
         pct = ((ticks - this.last.ticks) / 100 / ((now - this.last.at) / 1000)) * 100;
         this.cpuSeconds += (ticks - this.last.ticks) / 100;
+        this.mainCpuSeconds += (mainTicks - this.last.mainTicks) / 100;
       }
-      this.last = { at: now, ticks };
+      this.last = { at: now, ticks, mainTicks };
       this.peakRssMiB = Math.max(this.peakRssMiB, rss);
       this.samples.push({ t: (now - this.start) / 1000, rssMiB: rss, cpuPct: pct });
     } catch {
@@ -284,6 +295,8 @@ interface StepFigures {
   achievedRps: number;
   cpuSeconds: number;
   cpuMsPerMessage: number;
+  /** The main thread's share of it. */
+  mainCpuMsPerMessage: number;
   peakRssMiB: number;
   proc: ProcSample[];
   events: Array<{ t: number; label: string }>;
@@ -444,6 +457,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
   const before = kind === 'pipeline' ? await scrape(session.base) : {};
   const deliveredBefore = await providerCount(session);
   const cpuBefore = session.sampler.cpuSeconds;
+  const mainCpuBefore = session.sampler.mainCpuSeconds;
   const procFrom = session.sampler.samples.length;
   const config: CustomersConfig = {
     base: session.base,
@@ -531,6 +545,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
   }
   // CPU of the load itself (and its 2 s drain), before verification adds its own lookups.
   const cpuSeconds = session.sampler.cpuNow() - cpuBefore;
+  const mainCpuSeconds = session.sampler.mainCpuSeconds - mainCpuBefore;
   let verify: VerifyResult | undefined;
   if (s.verify && kind === 'pipeline') {
     process.stderr.write(`  verifying every acknowledged message (stored once${s.analysis ? ', analysed' : ''})…\n`);
@@ -578,6 +593,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
     achievedRps: done.acked / done.elapsedSec,
     cpuSeconds,
     cpuMsPerMessage: done.acked > 0 ? (cpuSeconds * 1000) / done.acked : 0,
+    mainCpuMsPerMessage: done.acked > 0 ? (mainCpuSeconds * 1000) / done.acked : 0,
     peakRssMiB: Math.round(Math.max(0, ...session.sampler.samples.slice(procFrom).map((p) => p.rssMiB))),
     proc: session.sampler.samples.slice(procFrom),
     events,
@@ -981,7 +997,7 @@ ${agentLine}
 ${verifyLine}
 Replies delivered to the local provider server (agents' answers, expected-wait notices): ${main.providerDeliveries}.
 Webhooks sent ${main.customers?.sent ?? 0}, acknowledged ${main.customers?.acked ?? 0}, never acknowledged ${unacked}, retries ${main.customers?.retries ?? 0}${main.restartMs === undefined ? '' : `; node restarted in ${main.restartMs} ms after kill -9`}. Errors: ${errors || 'none'}.
-Node (main process with its shard and inference threads): ${main.cpuSeconds.toFixed(1)} CPU-s, peak RSS ${fmt(main.peakRssMiB)} MiB.
+Node (main process with its shard and inference threads): ${main.cpuSeconds.toFixed(1)} CPU-s (${main.cpuMsPerMessage.toFixed(3)} ms per message, of which the main thread ${main.mainCpuMsPerMessage.toFixed(3)} ms), peak RSS ${fmt(main.peakRssMiB)} MiB.
 
 ${targets}
 ${failures.length > 0 ? `\n**FAILED: ${failures.join('; ')}**\n` : ''}`;
