@@ -140,7 +140,6 @@ export class OmniNode {
     routing.start();
 
     let analyzer: AnalyzeService | undefined;
-    let analysisBacklog = () => 0;
     if (config.inference.enabled) {
       const inference = new InferencePool({
         modelsDir: path.resolve(config.inference.modelsDir),
@@ -167,6 +166,7 @@ export class OmniNode {
         storage,
         logger: logger.child({ module: 'analysis' }),
         metrics: this.metrics,
+        maxInFlight: config.admission.maxAnalysisBacklog,
       });
       this.metrics.observe('omnicx_inference_queue', 'Texts waiting for an inference worker', () => [
         { value: inference.stats.queued },
@@ -190,7 +190,6 @@ export class OmniNode {
       pipeline.onNotAnalysed((ref, origin) => routing.onNotAnalysed(ref, origin.channel));
       pipeline.start();
       analyzer = new AnalyzeService(inference, gateway, config.urgency.repeatWindowMs);
-      analysisBacklog = () => pipeline.stats.inFlight;
     } else {
       // Without inference every conversation goes to a human (marked "not analysed").
       gateway.onStored((tenant, draft, result) =>
@@ -205,8 +204,6 @@ export class OmniNode {
     // refused (OVERLOADED, 503 + Retry-After) before anything is stored, so providers retry later.
     const admission = new AdmissionControl({
       maxInFlight: config.admission.maxInFlight,
-      maxAnalysisBacklog: config.admission.maxAnalysisBacklog,
-      analysisBacklog,
     });
     admission.onRefused((reason) => this.metrics.ingestRefused.inc({ reason }));
     this.metrics.observe('omnicx_ingest_in_flight', 'Inbound messages being committed now', () => [

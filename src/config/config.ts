@@ -145,7 +145,11 @@ const admissionSchema = z
      * retry) instead of queueing without bound. @default 4096
      */
     maxInFlight: z.number().int().min(1),
-    /** Stored messages still waiting for their analysis; past it new messages are refused the same way. @default 5000 */
+    /**
+     * Analyses held in memory at once (waiting for or in inference). Past it a stored message is not queued in memory:
+     * it waits in the durable analysis-due index, goes to a human marked "not analysed" (as when inference is down),
+     * and is analysed when there is room. Keeps memory bounded when inference cannot keep up. @default 5000
+     */
     maxAnalysisBacklog: z.number().int().min(1),
   })
   .strict();

@@ -77,7 +77,7 @@ export class NodeMetrics {
 
   readonly ingestRefused = new Counter({
     name: 'omnicx_ingest_refused_total',
-    help: 'Inbound messages refused with OVERLOADED (not stored; providers retry), by reason (in_flight, analysis_backlog)',
+    help: 'Inbound messages refused with OVERLOADED (not stored; providers retry), by reason (in_flight)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -1,24 +1,21 @@
 // Admission control at the edge of the node: every inbound message (webhook, REST, SMTP, web chat) passes here before
-// it is handed to the shards. Past capacity — too many commits in flight, or too many stored messages still waiting
-// for their analysis — the message is refused at once with OVERLOADED (503 + Retry-After on HTTP, 451 on SMTP), which
-// providers retry, instead of being queued without bound and slowing every conversation down. Nothing refused was
-// acknowledged, so nothing is lost; when load drops the limits stop biting by themselves.
+// it is handed to the shards. Past capacity — more commits in flight than the node can hold — the message is refused
+// at once with OVERLOADED (503 + Retry-After on HTTP, 451 on SMTP), which providers retry, instead of being queued
+// without bound and slowing every conversation down. Nothing refused was acknowledged, so nothing is lost; when load
+// drops the limit stops biting by itself. (Saturated inference is not a reason to refuse: the issue asks for such
+// messages to be stored and routed to a human marked "not analysed"; the pipeline bounds its own backlog.)
 import { OmniError } from '../domain/index.js';
 
 export interface AdmissionOptions {
   /** Inbound messages being committed at once. */
   maxInFlight: number;
-  /** Stored messages still waiting for analysis, plus those being stored (read at each admission). */
-  maxAnalysisBacklog: number;
-  /** The analysis backlog now; 0 when analysis is off. */
-  analysisBacklog: () => number;
 }
 
-export type RefusalReason = 'in_flight' | 'analysis_backlog';
+export type RefusalReason = 'in_flight';
 
 export class AdmissionControl {
   private inFlightNow = 0;
-  private readonly refused: Record<RefusalReason, number> = { in_flight: 0, analysis_backlog: 0 };
+  private readonly refused: Record<RefusalReason, number> = { in_flight: 0 };
   private readonly refusalListeners: Array<(reason: RefusalReason) => void> = [];
 
   constructor(private readonly options: AdmissionOptions) {}
@@ -27,11 +24,6 @@ export class AdmissionControl {
   enter(): void {
     if (this.inFlightNow >= this.options.maxInFlight)
       this.refuse('in_flight', `${this.inFlightNow} messages in flight`);
-    // Messages being committed now join the analysis backlog as soon as they are stored: count them too, or a burst
-    // would all be admitted before the first of it shows up in the backlog.
-    const backlog = this.options.analysisBacklog() + this.inFlightNow;
-    if (backlog >= this.options.maxAnalysisBacklog)
-      this.refuse('analysis_backlog', `${backlog} messages waiting for analysis`);
     this.inFlightNow++;
   }
 

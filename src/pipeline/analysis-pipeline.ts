@@ -70,6 +70,11 @@ export interface AnalysisPipelineOptions {
   retryBaseMs?: number;
   /** Step timings and outcomes for /metrics. */
   metrics?: NodeMetrics;
+  /**
+   * Analyses held in memory at once. Past it a new message is deferred: it stays in the durable due index, goes to a
+   * human marked "not analysed" (inference is saturated), and the sweeper analyses it when there is room. @default 5000
+   */
+  maxInFlight?: number;
 }
 
 /** The pool's analysis in the shape stored with the message (urgency is added by the actors). */
@@ -106,6 +111,7 @@ export class AnalysisPipeline {
     failed: 0,
     skippedOpenCircuit: 0,
     skippedOverloaded: 0,
+    deferred: 0,
     redriven: 0,
     deadLettered: 0,
   };
@@ -160,6 +166,13 @@ export class AnalysisPipeline {
   /** A newly stored message: analyse it now (its due entry is the safety net if this fails). */
   submit(ref: MessageRef, origin: MessageOrigin, text: string, at: number): void {
     if (this.stopped || text.trim() === '') return;
+    if (this.inFlight.size >= (this.options.maxInFlight ?? 5000)) {
+      // Saturated: hold nothing more in memory. The due entry written with the message is the queue now.
+      this.counters.deferred++;
+      this.options.metrics?.analysisOutcomes.inc({ outcome: 'deferred' });
+      for (const listener of this.unanalysedListeners) listener(ref, origin);
+      return;
+    }
     void this.analyse(ref, origin, text, at);
   }
 
@@ -261,10 +274,18 @@ export class AnalysisPipeline {
     if (this.sweeping || this.stopped || this.circuit === 'open') return 0;
     this.sweeping = true;
     let started = 0;
+    let full = false;
     try {
       const minAge = this.options.sweepMinAgeMs ?? 2000;
       const batch: Promise<void>[] = [];
-      for (const entry of this.options.storage.analysisDue.pending(this.options.sweepBatch ?? 256)) {
+      // Up to the room left in memory (a deferred backlog drains as fast as inference frees up), at least a batch.
+      const room = (this.options.maxInFlight ?? 5000) - this.inFlight.size;
+      const limit = Math.max(this.options.sweepBatch ?? 256, Math.min(room, 4096));
+      for (const entry of this.options.storage.analysisDue.pending(limit)) {
+        if (this.inFlight.size >= (this.options.maxInFlight ?? 5000)) {
+          full = true;
+          break;
+        }
         const key = refKey(entry);
         if (this.inFlight.has(key) || now - entry.at < minAge || (this.retryAt.get(key) ?? 0) > now) continue;
         const message = this.options.storage.forTenant(entry.tenant).getMessage(entry.conversationId, entry.seq);
@@ -290,6 +311,9 @@ export class AnalysisPipeline {
     } finally {
       this.sweeping = false;
     }
+    // A deferred backlog drains as fast as inference answers: when this sweep filled the room itself, sweep again as
+    // soon as its analyses are done (paced by them, never a busy loop while others hold the room).
+    if (full && started > 0 && !this.stopped) setImmediate(() => void this.sweep());
     return started;
   }
 }

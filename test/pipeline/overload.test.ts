@@ -123,35 +123,31 @@ test('past maxInFlight, inbound messages get 503 OVERLOADED + Retry-After; retri
   });
 }, 60_000);
 
-test('past maxAnalysisBacklog, inbound messages are refused until analysis catches up; nothing is lost', async () => {
+test('past maxAnalysisBacklog nothing is refused: messages are stored, deferred to the due index, all analysed', async () => {
   await withNode(
     {
       inference: { ...defaultConfig().inference, enabled: true },
       admission: { maxInFlight: 4096, maxAnalysisBacklog: 2 },
     },
     async (base) => {
-      let round = 0;
-      let first = await burst(base, 120, round);
-      for (let tries = 0; first.refused.length === 0 && tries < 5; tries++) first = await burst(base, 120, ++round);
-      expect(first.refused.length).toBeGreaterThan(0);
-      expect(first.acked.size).toBeGreaterThan(0);
-      await expectStoredOnce(base, first.acked, round);
-      // Every acknowledged message is analysed (the backlog drains by itself).
+      // Saturated inference is not overload: the issue asks for such messages to be stored and routed to a human
+      // marked "not analysed", then analysed when inference has room.
+      const { acked, refused } = await burst(base, 120, 0);
+      expect(refused).toEqual([]);
+      expect(acked.size).toBe(120);
+      await expectStoredOnce(base, acked, 0);
       await eventually(async () => {
-        for (const ack of first.acked.values()) {
+        for (const ack of acked.values()) {
           const res = await getJson<ConversationWithMessages>(base, `/v1/conversations/${ack.conversationId}`);
           const stored = res.body.messages.find((m) => m.seq === ack.seq);
           if (stored?.analysis === undefined) return undefined;
         }
         return true;
       }, 30_000);
-      // Once drained, a new message is taken again.
-      await eventually(async () => {
-        const res = await postJson<Ack>(base, '/v1/messages', message(0, 1000));
-        return res.status === 202 ? true : undefined;
-      }, 30_000);
       const metrics = await (await fetch(`${base}/metrics`)).text();
-      expect(metrics).toMatch(/omnicx_ingest_refused_total\{reason="analysis_backlog"\} [1-9]/);
+      // Most of the burst did not fit in memory: it was deferred, and the sweeper analysed it.
+      expect(metrics).toMatch(/omnicx_analysis_total\{outcome="deferred"\} [1-9]/);
+      expect(metrics).not.toMatch(/omnicx_ingest_refused_total\{[^}]*\} [1-9]/);
     },
   );
 }, 60_000);
