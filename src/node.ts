@@ -200,8 +200,9 @@ export class OmniNode {
       );
     }
 
-    // Overload behaviour: bounded commits in flight and a bounded analysis backlog; past them, inbound messages are
-    // refused (OVERLOADED, 503 + Retry-After) before anything is stored, so providers retry later.
+    // Overload behaviour: past maxInFlight commits in flight, inbound messages are refused (OVERLOADED, 503 +
+    // Retry-After) before anything is stored, so providers retry later. (The analysis backlog is bounded by the
+    // pipeline itself, which defers instead of refusing.)
     const admission = new AdmissionControl({
       maxInFlight: config.admission.maxInFlight,
     });

@@ -33,8 +33,8 @@ export async function startNodeProcess(
 ): Promise<NodeProcess> {
   const port = env.PORT ?? String(await freePort());
   const script = options.script ?? path.join(REPO_ROOT, 'src', 'main.ts');
-  // BENCH_NODE_ARGS: extra node flags for the server process only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, which
-  // NODE_OPTIONS refuses), so a run can be profiled without profiling the load generators.
+  // BENCH_NODE_ARGS: extra node flags for the servers started here (the node, and the local provider server), e.g.
+  // `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses: a run is profiled without its load generators.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...extra, '--require', TSX, script], {
     cwd: REPO_ROOT,

@@ -108,7 +108,10 @@ const inferenceSchema = z
     intraOpNumThreads: z.number().int().min(1).max(64),
     /** Largest micro-batch. @default 32 */
     maxBatch: z.number().int().min(1).max(1024),
-    /** With an inference worker idle, how long a message waits for others to join its batch (0: the current event-loop turn; while workers are busy messages batch up on their own). @default 0 */
+    /**
+     * With an inference worker idle, how long a message waits for others to join its batch (0: the current event-loop
+     * turn; while workers are busy, messages batch up on their own). @default 0
+     */
     maxWaitMs: z.number().min(0).max(1000),
     /** Messages allowed to wait for inference; more are refused (INFERENCE_OVERLOADED). @default 10000 */
     maxQueue: z.number().int().min(1),

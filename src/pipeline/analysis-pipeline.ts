@@ -116,7 +116,11 @@ export class AnalysisPipeline {
     deadLettered: 0,
   };
 
+  /** Analyses held in memory at once; past it new messages are deferred to the durable due index. */
+  private readonly maxInFlight: number;
+
   constructor(private readonly options: AnalysisPipelineOptions) {
+    this.maxInFlight = options.maxInFlight ?? 5000;
     // A full inference queue is back-pressure, not a failure: it neither opens the circuit nor counts toward
     // dead-lettering (the message waits in the due index and the sweeper analyses it when the queue drains).
     this.breaker = circuitBreaker(
@@ -166,7 +170,7 @@ export class AnalysisPipeline {
   /** A newly stored message: analyse it now (its due entry is the safety net if this fails). */
   submit(ref: MessageRef, origin: MessageOrigin, text: string, at: number): void {
     if (this.stopped || text.trim() === '') return;
-    if (this.inFlight.size >= (this.options.maxInFlight ?? 5000)) {
+    if (this.inFlight.size >= this.maxInFlight) {
       // Saturated: hold nothing more in memory. The due entry written with the message is the queue now.
       this.counters.deferred++;
       this.options.metrics?.analysisOutcomes.inc({ outcome: 'deferred' });
@@ -279,10 +283,10 @@ export class AnalysisPipeline {
       const minAge = this.options.sweepMinAgeMs ?? 2000;
       const batch: Promise<void>[] = [];
       // Up to the room left in memory (a deferred backlog drains as fast as inference frees up), at least a batch.
-      const room = (this.options.maxInFlight ?? 5000) - this.inFlight.size;
+      const room = this.maxInFlight - this.inFlight.size;
       const limit = Math.max(this.options.sweepBatch ?? 256, Math.min(room, 4096));
       for (const entry of this.options.storage.analysisDue.pending(limit)) {
-        if (this.inFlight.size >= (this.options.maxInFlight ?? 5000)) {
+        if (this.inFlight.size >= this.maxInFlight) {
           full = true;
           break;
         }

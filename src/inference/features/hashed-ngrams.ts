@@ -16,15 +16,14 @@ export interface HashingSpec {
  */
 export function fnv1a32Utf8(text: string, start = 0, end = text.length): number {
   let h = 0x811c9dc5;
-  const n = end;
-  for (let i = start; i < n; i++) {
+  for (let i = start; i < end; i++) {
     let c = text.charCodeAt(i);
     if (c < 0x80) {
       h = Math.imul(h ^ c, 0x01000193);
       continue;
     }
     if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      const next = i + 1 < end ? text.charCodeAt(i + 1) : 0;
       if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
         i++;
@@ -95,21 +94,20 @@ export function tokenizeForHashing(text: string): Token[] {
 export function textToIds(text: string, spec: HashingSpec): number[] {
   const seen = new Set<number>();
   const ids: number[] = [];
+  /** Adds an id unless already there; true once maxLen ids are reached. */
+  const add = (id: number): boolean => {
+    if (seen.has(id)) return false;
+    seen.add(id);
+    ids.push(id);
+    return ids.length >= spec.maxLen;
+  };
   const push = (kind: 'w' | 'c', feature: string): boolean => {
     const hash = fnv1a32Utf8(feature);
-    const id = kind === 'w' ? 1 + (hash % spec.wordBuckets) : 1 + spec.wordBuckets + (hash % spec.charBuckets);
-    if (seen.has(id)) return false;
-    seen.add(id);
-    ids.push(id);
-    return ids.length >= spec.maxLen;
+    return add(kind === 'w' ? 1 + (hash % spec.wordBuckets) : 1 + spec.wordBuckets + (hash % spec.charBuckets));
   };
-  const pushRange = (text: string, start: number, end: number): boolean => {
-    const id = 1 + spec.wordBuckets + (fnv1a32Utf8(text, start, end) % spec.charBuckets);
-    if (seen.has(id)) return false;
-    seen.add(id);
-    ids.push(id);
-    return ids.length >= spec.maxLen;
-  };
+  /** A character n-gram hashed in place: text[start, end). */
+  const pushRange = (text: string, start: number, end: number): boolean =>
+    add(1 + spec.wordBuckets + (fnv1a32Utf8(text, start, end) % spec.charBuckets));
   let previous: string | undefined;
   for (const token of tokenizeForHashing(text)) {
     if (push('w', token.text)) return ids;

@@ -85,13 +85,8 @@ export class DeliveryEngine {
   private launchDue(): Array<Promise<void>> {
     const started: Array<Promise<void>> = [];
     if (this.inFlight.size >= this.options.concurrency) return started;
-    const inFlight = (id: string) => this.inFlight.has(id);
-    for (const record of this.options.store.dueRecords(
-      this.now(),
-      this.options.concurrency + this.inFlight.size,
-      inFlight,
-    )) {
-      if (this.inFlight.has(record.id)) continue;
+    const limit = this.options.concurrency + this.inFlight.size;
+    for (const record of this.options.store.dueRecords(this.now(), limit, (id) => this.inFlight.has(id))) {
       if (this.inFlight.size >= this.options.concurrency) break;
       this.inFlight.add(record.id);
       started.push(
