@@ -41,7 +41,8 @@ End to end on 127.0.0.1: customers (signed webhooks, one process) → OmniCX nod
   --escalate F        fraction of customers asking for a human              default 0.2
   --handle-ms N       agent handle time: offer accepted → reply → resolve   default 500
   --capacity N        conversations per agent                               default 5
-  --shards N          shard workers of the node                             default: node's default (cores)
+  --shards N          shards of the node                                    default: node's default (cores)
+  --shard-mode M      inline | workers (SHARD_MODE; --kill-worker needs workers)   default: node's default
   --connections N     keep-alive connections of the customers' process      default 64
   --no-analysis       run the node with INFERENCE_ENABLED=0
   --baseline          also measure, in this run, the bare uWS ceiling and the pipeline with analysis off (cost ratios)
@@ -68,6 +69,7 @@ const { values } = parseArgs({
     'handle-ms': { type: 'string', default: '500' },
     capacity: { type: 'string', default: '5' },
     shards: { type: 'string' },
+    'shard-mode': { type: 'string' },
     connections: { type: 'string', default: '64' },
     'no-analysis': { type: 'boolean', default: false },
     baseline: { type: 'boolean', default: false },
@@ -99,6 +101,8 @@ const opt = {
   handleMs: Number(values['handle-ms']),
   capacity: Number(values.capacity),
   shards: values.shards,
+  // Killing a shard worker needs shards in worker threads.
+  shardMode: values['kill-worker'] ? 'workers' : values['shard-mode'],
   connections: Number(values.connections),
   analysis: !values['no-analysis'],
   p99Bound: Number(values['p99-bound']),
@@ -406,6 +410,7 @@ async function startSession(kind: 'bare' | 'pipeline', analysis: boolean): Promi
     OFFER_TIMEOUT_MS: '10000',
     ...webhookEnv(base),
     ...(opt.shards === undefined ? {} : { SHARDS: opt.shards }),
+    ...(opt.shardMode === undefined ? {} : { SHARD_MODE: opt.shardMode }),
   };
   process.stderr.write(`  starting node on ${base} (analysis ${analysis ? 'on' : 'off'})…\n`);
   const node = await startNodeProcess(env, { readyTimeoutMs: 180_000 });
@@ -435,7 +440,7 @@ async function startSession(kind: 'bare' | 'pipeline', analysis: boolean): Promi
       sampler.stop();
       await stopNodeProcess(session.node);
       await stopNodeProcess(provider);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (process.env.BENCH_KEEP_DATA !== '1') rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return session;

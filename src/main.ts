@@ -17,7 +17,8 @@ ${Object.entries(ENV_OVERRIDES)
   .map(([variable, option]) => `  ${variable.padEnd(24)} ${option}`)
   .join('\n')}
 
-Defaults: HOST 127.0.0.1, PORT 8080, DATA_DIR ./data, SHARDS = CPU cores, archive after 24 h of inactivity.
+Defaults: HOST 127.0.0.1, PORT 8080, DATA_DIR ./data, SHARDS = CPU cores, SHARD_MODE inline on ≤ 2 cores (else
+workers), archive after 24 h of inactivity.
 Stops gracefully on SIGTERM / SIGINT. See README.md and docs/api.md.`;
 
 async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 // An OmniCX node: checks the data directory, starts the shard workers, the actor gateway and the HTTP server, and
 // stops them in the right order. main.ts is the command-line wrapper; tests and benchmarks start nodes through this.
 import * as path from 'node:path';
-import { ActorGateway, ShardPool } from './actors/index.js';
+import { ActorGateway, InProcessShards, ShardPool, type ShardTransport } from './actors/index.js';
 import type { OmniConfig } from './config/index.js';
 import { createLogger, NodeMetrics, type Logger } from './observability/index.js';
 import { Storage } from './persistence/index.js';
@@ -29,6 +29,7 @@ export class OmniNode {
   readonly logger: Logger;
   readonly metrics = new NodeMetrics();
   private pool: ShardPool | undefined;
+  private inlineShards: InProcessShards | undefined;
   private server: HttpServer | undefined;
   private gatewayInstance: ActorGateway | undefined;
   private stopping: Promise<void> | undefined;
@@ -97,26 +98,46 @@ export class OmniNode {
     this.storage = storage;
 
     const tenants = new TenantResolver(config.tenants);
-    const pool = new ShardPool({
-      shards: config.shards,
-      dataDir,
-      requestTimeoutMs: config.requestTimeoutMs,
-      passivateAfterMs: config.passivateAfterMs,
-      archiveAfterMs: config.archiveAfterMs,
-      faultInjection: config.faultInjection,
-      analysis: { enabled: config.inference.enabled, repeatWindowMs: config.urgency.repeatWindowMs },
-      logLevel: config.logLevel,
-      logger: logger.child({ module: 'shard-pool' }),
-    });
-    pool.onEvent((event) => {
-      if (event.type === 'shard.exited') {
-        this.metrics.shardsReady.dec();
-        if (this.stopping === undefined) this.metrics.shardRestarts.inc({ shard: String(event.shard) });
-      } else this.metrics.shardsReady.inc();
-    });
-    this.pool = pool;
-    await pool.start();
-    this.gatewayInstance = new ActorGateway(pool, logger.child({ module: 'gateway' }));
+    const analysisOptions = { enabled: config.inference.enabled, repeatWindowMs: config.urgency.repeatWindowMs };
+    let shards: ShardTransport & { crashShard?: (shard: number) => void };
+    if (config.shardMode === 'inline') {
+      // On a 1-2 core box the shards run on the main thread: a thread hop per request (post, wake, context switch)
+      // costs more than the parallelism it buys there (docs/architecture.md, "Shard mode").
+      const inline = new InProcessShards({
+        shards: config.shards,
+        storage,
+        passivateAfterMs: config.passivateAfterMs,
+        archiveAfterMs: config.archiveAfterMs,
+        analysis: analysisOptions,
+        isolate: false,
+        logger: logger.child({ module: 'shards' }),
+      });
+      this.inlineShards = inline;
+      this.metrics.shardsReady.set(config.shards);
+      shards = inline;
+    } else {
+      const pool = new ShardPool({
+        shards: config.shards,
+        dataDir,
+        requestTimeoutMs: config.requestTimeoutMs,
+        passivateAfterMs: config.passivateAfterMs,
+        archiveAfterMs: config.archiveAfterMs,
+        faultInjection: config.faultInjection,
+        analysis: analysisOptions,
+        logLevel: config.logLevel,
+        logger: logger.child({ module: 'shard-pool' }),
+      });
+      pool.onEvent((event) => {
+        if (event.type === 'shard.exited') {
+          this.metrics.shardsReady.dec();
+          if (this.stopping === undefined) this.metrics.shardRestarts.inc({ shard: String(event.shard) });
+        } else this.metrics.shardsReady.inc();
+      });
+      this.pool = pool;
+      await pool.start();
+      shards = pool;
+    }
+    this.gatewayInstance = new ActorGateway(shards, logger.child({ module: 'gateway' }));
     const gateway = this.gatewayInstance;
     this.metrics.observeShards(() => gateway.stats());
 
@@ -267,7 +288,7 @@ export class OmniNode {
       port: config.port,
       maxBodyBytes: config.maxBodyBytes,
       gateway: this.gatewayInstance,
-      pool,
+      shards,
       tenants,
       metrics: this.metrics,
       logger: logger.child({ module: 'http' }),
@@ -312,6 +333,7 @@ export class OmniNode {
         host: config.host,
         port,
         shards: config.shards,
+        shardMode: config.shardMode,
         dataDir,
         tenants: tenants.multiTenant ? config.tenants.length : 'default',
         smtpPort: this.smtp?.port ?? null,
@@ -373,6 +395,7 @@ export class OmniNode {
       this.routingService?.stop();
       await this.inference?.close();
       await this.pool?.close();
+      this.inlineShards?.close();
       await this.storage?.flushed();
       this.storage?.close();
       this.logger.info('stopped');

@@ -69,6 +69,13 @@ LABELS = ["cancel_order", "get_refund", "track_order", "greeting", "other"]
 MAX_POSITIONS = 64  # tokenizer max length; the truncation test text is longer than this
 
 
+
+def legacy_exporter():
+    """torch >= 2.9 defaults to the dynamo exporter (needs onnxscript); the TorchScript exporter is what this script
+    and Debian's torch 1.13 use, so ask for it explicitly where the option exists."""
+    import inspect
+    return {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+
 def build_vocab():
     seen, vocab = set(), []
     for tok in SPECIALS + PUNCT + CHARS + CONT_CHARS + CJK + WORDS + SUFFIXES + PREFIX_WORDS:
@@ -684,7 +691,7 @@ def export_and_reference(model, out, input_names, rows, texts, pad_id, max_lengt
             model, dummy, os.path.join(out, "model.onnx"), input_names=input_names, output_names=["logits"],
             dynamic_axes={**{n: {0: "batch_size", 1: "sequence_length"} for n in input_names},
                           "logits": {0: "batch_size"}},
-            opset_version=14, do_constant_folding=True)
+            opset_version=14, do_constant_folding=True, **legacy_exporter())
         cases = []
         for text, row in zip(texts, rows):
             logits = run([row])[0][0]

@@ -1,5 +1,6 @@
-// An in-process ShardTransport: N ShardRuntimes on the calling thread, with every request and answer passed through
-// the same msgpackr framing as the worker transport, so what crosses is exactly what would cross a thread.
+// An in-process ShardTransport: N ShardRuntimes on the calling thread. With `isolate` (tests, tools) every request and
+// answer goes through the same msgpackr framing as the worker transport, so what crosses is exactly what would cross a
+// thread; the node's inline shard mode passes objects as they are (both sides treat them as immutable messages).
 import type { Logger } from 'pino';
 import { OmniError, type TenantId } from '../domain/index.js';
 import type { Storage } from '../persistence/index.js';
@@ -21,13 +22,17 @@ export interface InProcessShardsOptions {
   passivateAfterMs: number;
   archiveAfterMs: number;
   analysis?: ShardAnalysisOptions;
+  /** Round-trip requests, answers and errors through the thread frame codec. @default true */
+  isolate?: boolean;
   logger: Logger;
 }
 
 export class InProcessShards implements ShardTransport {
   readonly runtimes: ShardRuntime[];
+  private readonly isolate: boolean;
 
   constructor(options: InProcessShardsOptions) {
+    this.isolate = options.isolate ?? true;
     this.runtimes = Array.from(
       { length: options.shards },
       (_, shard) => new ShardRuntime({ ...options, shard, logger: options.logger.child({ shard }) }),
@@ -48,6 +53,13 @@ export class InProcessShards implements ShardTransport {
   ): Promise<ShardResponse<K>> {
     const runtime = this.runtimes[shard];
     if (runtime === undefined) throw new OmniError('INTERNAL', `no shard ${shard}`);
+    if (!this.isolate) {
+      try {
+        return (await runtime.handle(body as ShardRequest)) as ShardResponse<K>;
+      } catch (error) {
+        throw OmniError.from(error);
+      }
+    }
     const request = decodeFrame<ShardRequest>(encodeFrame(body));
     try {
       const answer = await runtime.handle(request);

@@ -91,6 +91,17 @@ export class ShardRuntime {
     this.loopDelay.enable();
   }
 
+  /**
+   * Answers only once the commit behind the answer is on disk. lmdb-js resolves a write when its transaction is
+   * committed (visible, and safe from a process crash) and fsyncs afterwards (`overlappingSync`); a provider's message
+   * and a queued reply are acknowledged to the outside, so they wait for that fsync too (the durability contract).
+   */
+  private async durable<T>(committed: Promise<T>): Promise<T> {
+    const answer = await committed;
+    await this.options.storage.flushed();
+    return answer;
+  }
+
   /** Handles one request; the answer (or a typed error) comes back as a promise. */
   handle(request: ShardRequest): Promise<ShardResponse<ShardRequestType>> {
     const host = this.host;
@@ -111,13 +122,15 @@ export class ShardRuntime {
         return ask((reply) => host.tell(IDENTITY, key, { type: 'lookup', ...reply }));
       }
       case 'customer.inbound':
-        return ask((reply) =>
-          host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), {
-            type: 'inbound',
-            draft: request.draft,
-            identities: request.identities,
-            ...reply,
-          }),
+        return this.durable(
+          ask((reply) =>
+            host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), {
+              type: 'inbound',
+              draft: request.draft,
+              identities: request.identities,
+              ...reply,
+            }),
+          ),
         );
       case 'identity.reassign': {
         const key = actorKey(request.tenant, identityKey(request.identity));
@@ -143,12 +156,14 @@ export class ShardRuntime {
           }),
         );
       case 'conversation.reply':
-        return ask((reply) =>
-          host.tell(CONVERSATION, actorKey(request.tenant, request.conversationId), {
-            type: 'reply',
-            reply: request.reply,
-            ...reply,
-          }),
+        return this.durable(
+          ask((reply) =>
+            host.tell(CONVERSATION, actorKey(request.tenant, request.conversationId), {
+              type: 'reply',
+              reply: request.reply,
+              ...reply,
+            }),
+          ),
         );
       case 'conversation.attachMedia':
         return ask((reply) =>

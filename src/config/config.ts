@@ -184,8 +184,14 @@ export const configSchema = z.object({
   port: z.number().int().min(0).max(65535),
   /** Where the LMDB environment lives. @default ./data */
   dataDir: z.string().min(1),
-  /** Shard worker threads. @default the number of available cores */
+  /** Shards (actor partitions). @default the number of available cores */
   shards: z.number().int().min(1).max(256),
+  /**
+   * Where the shards run: `workers` (one worker thread each: isolation, a crashed shard restarts alone, scales with
+   * cores) or `inline` (on the main thread: no thread hop per request, which costs more than it saves on a 1-2 core
+   * box). @default `inline` with 2 cores or fewer, else `workers`
+   */
+  shardMode: z.enum(['workers', 'inline']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** Largest accepted request body. @default 1 MiB */
   maxBodyBytes: z
@@ -226,6 +232,7 @@ export function defaultConfig(): OmniConfig {
     port: 8080,
     dataDir: './data',
     shards: availableParallelism(),
+    shardMode: availableParallelism() <= 2 ? 'inline' : 'workers',
     logLevel: 'info',
     maxBodyBytes: 1024 * 1024,
     requestTimeoutMs: 10_000,
@@ -285,6 +292,7 @@ export const ENV_OVERRIDES = {
   PORT: 'port',
   DATA_DIR: 'dataDir',
   SHARDS: 'shards',
+  SHARD_MODE: 'shardMode',
   LOG_LEVEL: 'logLevel',
   MAX_BODY_BYTES: 'maxBodyBytes',
   REQUEST_TIMEOUT_MS: 'requestTimeoutMs',

@@ -1,7 +1,8 @@
 // A tenant's view of the store. It fills the tenant part of every key itself, so code holding a TenantStore cannot
 // read or write another tenant's records: isolation by construction, not by a filter someone could forget.
-// Multi-record writes use `batch`, so they commit atomically; every write promise resolves only once the commit is
-// durable (lmdb-js resolves write promises after the transaction is flushed to disk).
+// Multi-record writes use `batch`, so they commit atomically. A write promise resolves once its transaction is
+// committed (lmdb-js fsyncs afterwards, `overlappingSync`); what is acknowledged to the outside also waits for
+// `Storage.flushed()` (ShardRuntime.durable).
 import type {
   ChannelType,
   Conversation,

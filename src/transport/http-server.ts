@@ -20,7 +20,7 @@
 //   POST /v1/admin/shards/:n/crash    fault injection (only when enabled)
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
-import type { ActorGateway, ShardPool } from '../actors/index.js';
+import type { ActorGateway, ShardTransport } from '../actors/index.js';
 import { isChannelType, isConversationId, isCustomerId, OmniError, type TenantId } from '../domain/index.js';
 import type { NodeMetrics } from '../observability/index.js';
 import { readBody, sendError, sendJson, watch, type ResponseState } from './http-io.js';
@@ -46,7 +46,8 @@ export interface HttpServerOptions {
   port: number;
   maxBodyBytes: number;
   gateway: ActorGateway;
-  pool: ShardPool;
+  /** The shards; `crashShard` exists only where shards are worker threads (fault injection). */
+  shards: ShardTransport & { crashShard?: (shard: number) => void };
   tenants: TenantResolver;
   metrics: NodeMetrics;
   logger: Logger;
@@ -136,7 +137,7 @@ export class HttpServer {
         res,
         state,
         ready ? 200 : 503,
-        ready ? { status: 'ok', shards: this.options.pool.shards } : { status: 'stopping' },
+        ready ? { status: 'ok', shards: this.options.shards.shards } : { status: 'stopping' },
       );
     });
     app.get('/metrics', (res) => {
@@ -307,10 +308,14 @@ export class HttpServer {
     this.handle('POST', '/v1/admin/shards/:n/crash', 'admin.crash', async (res, req, state) => {
       if (!this.options.faultInjection) throw new OmniError('ROUTE_NOT_FOUND', 'fault injection is disabled');
       const shard = Number(req.getParameter(0));
-      if (!Number.isInteger(shard) || shard < 0 || shard >= this.options.pool.shards) {
-        throw new OmniError('VALIDATION_FAILED', `shard must be 0..${this.options.pool.shards - 1}`);
+      if (!Number.isInteger(shard) || shard < 0 || shard >= this.options.shards.shards) {
+        throw new OmniError('VALIDATION_FAILED', `shard must be 0..${this.options.shards.shards - 1}`);
       }
-      this.options.pool.crashShard(shard);
+      const { crashShard } = this.options.shards;
+      if (crashShard === undefined) {
+        throw new OmniError('VALIDATION_FAILED', 'shards run on the main thread (SHARD_MODE=inline): nothing to crash');
+      }
+      crashShard.call(this.options.shards, shard);
       sendJson(res, state, 202, { crashing: shard });
       return 202;
     });

@@ -182,7 +182,7 @@ describe('durability', () => {
   }, 120_000);
 
   test('a crashed shard worker is restarted, recovers its actors from LMDB, and the others keep serving', async () => {
-    const env = { DATA_DIR: path.join(dir, 'data'), SHARDS: '2', OMNICX_FAULT_INJECTION: '1' };
+    const env = { DATA_DIR: path.join(dir, 'data'), SHARDS: '2', SHARD_MODE: 'workers', OMNICX_FAULT_INJECTION: '1' };
     const streams = plan(60, 20);
     node = await startNodeProcess(env);
     let acks = 0;
