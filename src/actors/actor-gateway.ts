@@ -123,6 +123,9 @@ export class ActorGateway {
       if (answer.kind === 'stored') {
         if (!answer.result.duplicate)
           for (const listener of this.storedListeners) listener(tenant, draft, answer.result);
+        // The shard answered at commit (its analysis is already under way); the provider is acknowledged only once
+        // the commit is on disk (the durability contract).
+        await this.pool.request(shard, { type: 'shard.flushed' });
         return answer.result;
       }
       customerId = answer.customerId; // the customer was merged into another: follow it

@@ -26,6 +26,7 @@ import type { Actor } from './actor-host.js';
 import { scoreUrgency } from '../inference/urgency/index.js';
 import type { AnalysisRecord, InboundDraft, RecordAnalysisResult, ReplyRequest, ReplyResult } from './protocol.js';
 import type { Reply } from './reply.js';
+import type { PendingAnalyses } from './pending-analyses.js';
 
 export type ConversationMsg =
   | ({
@@ -57,6 +58,8 @@ export interface ConversationActorDeps {
   notifyIdle: (customerId: CustomerId, conversationId: ConversationId) => void;
   /** Sends a message to this same actor through its mailbox (timers must not bypass the mailbox). */
   self: (msg: ConversationMsg) => void;
+  /** Analyses answered before their commit (write-behind), which reads overlay on LMDB; absent: answer at commit. */
+  pending?: PendingAnalyses;
 }
 
 /** Internal field: the due time of this conversation's entry in the archive-due index. */
@@ -306,8 +309,10 @@ export class ConversationActor implements Actor<ConversationMsg> {
       msg.reject(new OmniError('CONVERSATION_NOT_FOUND', `message ${msg.seq} of conversation ${this.id} not found`));
       return;
     }
-    if (message.analysis !== undefined) {
-      msg.resolve({ analysis: message.analysis, sentiment: conversation.sentiment ?? emptyTrend(), already: true });
+    const { pending, store } = this.deps;
+    const known = message.analysis ?? pending?.get(store.tenant, this.id, msg.seq);
+    if (known !== undefined) {
+      msg.resolve({ analysis: known, sentiment: conversation.sentiment ?? emptyTrend(), already: true });
       return;
     }
     const { analysis } = msg;
@@ -331,16 +336,25 @@ export class ConversationActor implements Actor<ConversationMsg> {
     const next: StoredConversation = { ...conversation, sentiment };
     this.conversation = next;
     this.inflight++;
-    this.deps.store
-      .recordAnalysis(next, { ...message, analysis: full })
-      .finally(() => this.inflight--)
-      .then(
+    const written = store.recordAnalysis(next, { ...message, analysis: full }).finally(() => this.inflight--);
+    if (pending === undefined) {
+      written.then(
         () => msg.resolve({ analysis: full, sentiment, already: false }),
         (error: unknown) => {
           this.broken = true;
           msg.reject(new OmniError('STORAGE_FAILURE', `analysis not committed: ${String(error)}`));
         },
       );
+      return;
+    }
+    // Write-behind (inline shards): the answer goes out now and routing proceeds while the commit is under way.
+    // Every commit waits for the previous one's fsync, so waiting here would put a whole disk sync on the path to
+    // the agent's offer; reads meanwhile see the analysis through `pending`. Nothing is lost if the commit fails: the
+    // message stays in the analysis-due index (removed in this same batch), the actor reloads from LMDB (broken), and
+    // the sweeper analyses the message again.
+    pending.add(store.tenant, this.id, msg.seq, full, sentiment);
+    written.catch(() => (this.broken = true)).finally(() => pending.settle(store.tenant, this.id, msg.seq));
+    msg.resolve({ analysis: full, sentiment, already: false });
   }
 
   /** Puts a downloaded file's reference on the media message it belongs to. */

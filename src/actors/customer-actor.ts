@@ -342,9 +342,18 @@ export class CustomerActor implements Actor<CustomerMsg> {
         ...reply,
       }),
     )
-      .then(async (result) => {
-        // The current profile, not the one captured above: an update may have replaced it meanwhile.
-        if (counts && !result.already && this.profile !== undefined) await this.deps.store.putCustomer(this.profile);
+      .then((result) => {
+        // The current profile, not the one captured above: an update may have replaced it meanwhile. Written behind
+        // like the analysis itself (same transaction, as both are queued in this event turn); a lost write only
+        // loses a repeat-contact count, and the next profile write carries it again.
+        const profile = this.profile;
+        if (counts && !result.already && profile !== undefined) {
+          this.inflight++;
+          this.deps.store
+            .putCustomer(profile)
+            .catch(() => undefined)
+            .finally(() => this.inflight--);
+        }
         return result;
       })
       .finally(() => this.inflight--)

@@ -13,6 +13,7 @@ import type {
   ShardResponse,
 } from './protocol.js';
 import { ShardRuntime } from './shard-runtime.js';
+import { PendingAnalyses } from './pending-analyses.js';
 import { shardOf } from './shard-router.js';
 import type { ShardTransport } from './shard-transport.js';
 
@@ -33,9 +34,11 @@ export class InProcessShards implements ShardTransport {
 
   constructor(options: InProcessShardsOptions) {
     this.isolate = options.isolate ?? true;
+    // One overlay for all: a read may be served by any shard, and here they all share this thread.
+    const pending = new PendingAnalyses();
     this.runtimes = Array.from(
       { length: options.shards },
-      (_, shard) => new ShardRuntime({ ...options, shard, logger: options.logger.child({ shard }) }),
+      (_, shard) => new ShardRuntime({ ...options, shard, pending, logger: options.logger.child({ shard }) }),
     );
   }
 

@@ -179,6 +179,8 @@ export interface ShardRequestMap {
     res: IngestResult | null;
   };
   'shard.stats': { req: NoFields; res: ShardStats };
+  /** Resolves once everything the shard has committed so far is on disk (fsync'd). */
+  'shard.flushed': { req: NoFields; res: true };
   /** Fault injection for crash tests; refused unless the node was started with fault injection enabled. */
   'shard.crash': { req: NoFields; res: never };
 }

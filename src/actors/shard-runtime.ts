@@ -27,6 +27,7 @@ import {
   type ShardStats,
 } from './protocol.js';
 import { ask } from './reply.js';
+import type { PendingAnalyses } from './pending-analyses.js';
 import { shardOf } from './shard-router.js';
 
 export interface ShardRuntimeOptions {
@@ -37,6 +38,12 @@ export interface ShardRuntimeOptions {
   archiveAfterMs: number;
   /** Message analysis (off unless the node runs an inference pool). */
   analysis?: ShardAnalysisOptions;
+  /**
+   * Analyses answered before their commit, shared by every shard that may serve a read of them. Only possible when
+   * all shards share a thread (inline): with it conversation actors write analyses behind; without it they answer
+   * after the commit.
+   */
+  pending?: PendingAnalyses;
   logger: Logger;
 }
 
@@ -75,6 +82,7 @@ export class ShardRuntime {
         notifyIdle: (customerId, conversationId) =>
           this.host.tell(CUSTOMER, actorKey(tenant, customerId), { type: 'conversationIdle', conversationId }),
         self: (msg) => this.host.tell(CONVERSATION, key, msg),
+        ...(options.pending === undefined ? {} : { pending: options.pending }),
       });
     });
     this.sweeper = new ArchivalSweeper({
@@ -93,8 +101,9 @@ export class ShardRuntime {
 
   /**
    * Answers only once the commit behind the answer is on disk. lmdb-js resolves a write when its transaction is
-   * committed (visible, and safe from a process crash) and fsyncs afterwards (`overlappingSync`); a provider's message
-   * and a queued reply are acknowledged to the outside, so they wait for that fsync too (the durability contract).
+   * committed (visible, and safe from a process crash) and fsyncs afterwards (`overlappingSync`); a queued reply is
+   * acknowledged to the outside, so it waits for that fsync too (the durability contract). Inbound messages are
+   * answered at commit and made durable by the gateway ('shard.flushed'), so their analysis does not wait for the disk.
    */
   private async durable<T>(committed: Promise<T>): Promise<T> {
     const answer = await committed;
@@ -122,15 +131,14 @@ export class ShardRuntime {
         return ask((reply) => host.tell(IDENTITY, key, { type: 'lookup', ...reply }));
       }
       case 'customer.inbound':
-        return this.durable(
-          ask((reply) =>
-            host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), {
-              type: 'inbound',
-              draft: request.draft,
-              identities: request.identities,
-              ...reply,
-            }),
-          ),
+        // Answered at commit, so analysis starts at once; the gateway acknowledges after 'shard.flushed'.
+        return ask((reply) =>
+          host.tell(CUSTOMER, actorKey(request.tenant, request.customerId), {
+            type: 'inbound',
+            draft: request.draft,
+            identities: request.identities,
+            ...reply,
+          }),
         );
       case 'identity.reassign': {
         const key = actorKey(request.tenant, identityKey(request.identity));
@@ -222,6 +230,8 @@ export class ShardRuntime {
           .getProviderRef(request.channel, request.providerMessageId);
         return Promise.resolve(ref === undefined ? null : { ...ref, duplicate: false });
       }
+      case 'shard.flushed':
+        return Promise.resolve(this.options.storage.flushed()).then(() => true as const);
       case 'shard.stats':
         return Promise.resolve(this.stats());
       case 'shard.crash':
@@ -242,9 +252,14 @@ export class ShardRuntime {
       throw new OmniError('CONVERSATION_NOT_FOUND', `conversation ${conversationId} not found`);
     }
     const { archiveDueAt: _internal, ...visible } = conversation as typeof conversation & { archiveDueAt?: number };
-    // Stored under [tenant, conversation, seq]: the range scan already yields chronological (seq) order.
+    // Stored under [tenant, conversation, seq]: the range scan already yields chronological (seq) order. Analyses
+    // answered but still being committed are applied on top.
     const messages = store.getMessages(conversationId, fromSeq, limit);
-    return { ...visible, archived: conversation.status === 'archived', messages };
+    const read = this.options.pending?.overlay(tenant, conversationId, visible, messages) ?? {
+      conversation: visible,
+      messages,
+    };
+    return { ...read.conversation, archived: conversation.status === 'archived', messages: read.messages };
   }
 
   private readCustomer(tenant: TenantId, customerId: CustomerId): CustomerProfile {
