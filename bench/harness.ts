@@ -413,7 +413,10 @@ async function startSession(kind: 'bare' | 'pipeline', analysis: boolean): Promi
     ...(opt.shardMode === undefined ? {} : { SHARD_MODE: opt.shardMode }),
   };
   process.stderr.write(`  starting node on ${base} (analysis ${analysis ? 'on' : 'off'})…\n`);
-  const node = await startNodeProcess(env, { readyTimeoutMs: 180_000 });
+  const node = await startNodeProcess(env, { readyTimeoutMs: 180_000 }).catch(async (error: unknown) => {
+    await stopNodeProcess(provider); // a node that cannot start must not leave the provider server running
+    throw error;
+  });
   const sampler = new ProcSampler(node.child.pid ?? 0);
   sampler.begin();
   const agentsConfig: AgentsConfig = {

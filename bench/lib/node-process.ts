@@ -1,5 +1,6 @@
 // Starts an OmniCX node (or any server script) as a child process, exactly as `npm start` does, and waits until it
 // answers. Shared by the benchmarks and the end-to-end tests.
+import { appendFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
@@ -43,8 +44,14 @@ export async function startNodeProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  // BENCH_NODE_OUT=FILE: also append the servers' stdout/stderr there (e.g. with BENCH_NODE_ARGS=--trace-gc).
+  const teeTo = process.env.BENCH_NODE_OUT;
+  const collect = (d: Buffer) => {
+    output += d.toString();
+    if (teeTo !== undefined) appendFileSync(teeTo, d);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   );
