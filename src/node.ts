@@ -1,5 +1,6 @@
-// An OmniCX node: checks the data directory, starts the shard workers, the actor gateway and the HTTP server, and
-// stops them in the right order. main.ts is the command-line wrapper; tests and benchmarks start nodes through this.
+// An OmniCX node: checks the data directory, starts the shards (inline or worker threads), the actor gateway and the
+// HTTP server, and stops them in the right order. main.ts is the command-line wrapper; tests and benchmarks start
+// nodes through this.
 import * as path from 'node:path';
 import { ActorGateway, InProcessShards, ShardPool, type ShardTransport } from './actors/index.js';
 import type { OmniConfig } from './config/index.js';
@@ -99,7 +100,7 @@ export class OmniNode {
 
     const tenants = new TenantResolver(config.tenants);
     const analysisOptions = { enabled: config.inference.enabled, repeatWindowMs: config.urgency.repeatWindowMs };
-    let shards: ShardTransport & { crashShard?: (shard: number) => void };
+    let shards: ShardTransport;
     if (config.shardMode === 'inline') {
       // On a 1-2 core box the shards run on the main thread: a thread hop per request (post, wake, context switch)
       // costs more than the parallelism it buys there (docs/architecture.md, "Shard mode").

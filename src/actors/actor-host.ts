@@ -76,10 +76,6 @@ export class ActorHost {
     const entry = this.entry(kind.name, key);
     entry.queued++;
     entry.lastUsed = Date.now();
-    // Keep each kind's map in least-recently-used order (re-insert at the end), so a sweep reads only the idle head.
-    const byKey = this.entries.get(kind.name) as Map<string, Entry>;
-    byKey.delete(key);
-    byKey.set(key, entry);
     dispatch(entry.ref, msg);
   }
 
@@ -96,12 +92,18 @@ export class ActorHost {
     return this.passivatedTotal;
   }
 
+  /** The actor for `key`, spawned if needed, moved to the most-recently-used end of its kind's map. */
   private entry(kindName: string, key: string): Entry {
     const byKey = this.entries.get(kindName);
     const factory = this.factories.get(kindName);
     if (byKey === undefined || factory === undefined) throw new Error(`unknown actor kind ${kindName}`);
     const existing = byKey.get(key);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      // Least-recently-used order (re-insert at the end), so a passivation sweep reads only the idle head.
+      byKey.delete(key);
+      byKey.set(key, existing);
+      return existing;
+    }
 
     const actor = factory(key);
     const entry: Entry = { ref: undefined as unknown as Ref<unknown>, actor, queued: 0, lastUsed: Date.now() };

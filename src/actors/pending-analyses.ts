@@ -1,6 +1,6 @@
-// Analyses a conversation actor has answered but not yet committed (write-behind, see ConversationActor), kept per
-// shard so that reads served straight from LMDB (an agent's offer context, GET /v1/conversations/:id) already show
-// them. An entry lives for one commit: a few milliseconds.
+// Analyses a conversation actor has answered but not yet committed (write-behind, see ConversationActor), shared by
+// all the shards of one thread (any of them may serve a read), so that reads served straight from LMDB (an agent's
+// offer context, GET /v1/conversations/:id) already show them. An entry lives for one commit: a few milliseconds.
 import type { ConversationId, MessageAnalysis, SentimentTrend, TenantId, UnifiedMessage } from '../domain/index.js';
 
 interface Pending {

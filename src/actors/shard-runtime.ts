@@ -231,7 +231,7 @@ export class ShardRuntime {
         return Promise.resolve(ref === undefined ? null : { ...ref, duplicate: false });
       }
       case 'shard.flushed':
-        return Promise.resolve(this.options.storage.flushed()).then(() => true as const);
+        return this.durable(Promise.resolve(true as const));
       case 'shard.stats':
         return Promise.resolve(this.stats());
       case 'shard.crash':

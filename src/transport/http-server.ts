@@ -47,7 +47,7 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   gateway: ActorGateway;
   /** The shards; `crashShard` exists only where shards are worker threads (fault injection). */
-  shards: ShardTransport & { crashShard?: (shard: number) => void };
+  shards: ShardTransport;
   tenants: TenantResolver;
   metrics: NodeMetrics;
   logger: Logger;
@@ -311,11 +311,11 @@ export class HttpServer {
       if (!Number.isInteger(shard) || shard < 0 || shard >= this.options.shards.shards) {
         throw new OmniError('VALIDATION_FAILED', `shard must be 0..${this.options.shards.shards - 1}`);
       }
-      const { crashShard } = this.options.shards;
-      if (crashShard === undefined) {
+      const { shards } = this.options;
+      if (shards.crashShard === undefined) {
         throw new OmniError('VALIDATION_FAILED', 'shards run on the main thread (SHARD_MODE=inline): nothing to crash');
       }
-      crashShard.call(this.options.shards, shard);
+      shards.crashShard(shard);
       sendJson(res, state, 202, { crashing: shard });
       return 202;
     });
