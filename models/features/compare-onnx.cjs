@@ -1,12 +1,14 @@
 // Compares two hashbag ONNX models with the same inputs (e.g. one and its optimize_bag.py rewrite) in onnxruntime-node
-// on real messages, and times both (batches of 32, 1 intra-op thread, CPU time of session.run + tensors).
-//   NODE_PATH=node_modules node models/features/compare-onnx.cjs A.onnx B.onnx [--data ../shared/datasets] [--n 900]
+// on real messages, and times both (batches of 32 or --batch N, 1 intra-op thread, CPU time of session.run + tensors).
+//   NODE_PATH=node_modules node models/features/compare-onnx.cjs A.onnx B.onnx [--data ../shared/datasets] [--n 900] [--batch 32]
 // Exit code 1 when an argmax differs on more than 0.2 % of the messages or an output moves by more than 0.05.
 'use strict';
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 const path = require('path');
 const { textToIds } = require('./hashing.cjs');
+
+const BATCH = Number(process.argv.includes('--batch') ? process.argv[process.argv.indexOf('--batch') + 1] : 32);
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,7 +26,16 @@ function texts(data, n) {
   return out.filter((t) => t.trim() !== '');
 }
 
-function feeds(rows) {
+/** Padded [batch, len] ids + mask, or packed ids + offsets (pack_bag.py graphs), as the session declares. */
+function feeds(sess, rows) {
+  if (sess.inputNames.includes('offsets')) {
+    const total = rows.reduce((n, r) => n + r.length, 0);
+    const ids = new Int32Array(total);
+    const offsets = new Int32Array(rows.length);
+    let at = 0;
+    rows.forEach((r, k) => { offsets[k] = at; ids.set(r, at); at += r.length; });
+    return { ids: new ort.Tensor('int32', ids, [total]), offsets: new ort.Tensor('int32', offsets, [rows.length]) };
+  }
   const T = Math.max(1, ...rows.map((r) => r.length));
   const ids = new BigInt64Array(rows.length * T);
   const mask = new Float32Array(rows.length * T);
@@ -35,12 +46,12 @@ function feeds(rows) {
 async function outputs(modelPath, rows) {
   const sess = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const name = sess.outputNames[0];
-  for (let i = 0; i < Math.min(rows.length, 256); i += 32) await sess.run(feeds(rows.slice(i, i + 32))); // warm up
+  for (let i = 0; i < Math.min(rows.length, 256); i += BATCH) await sess.run(feeds(sess, rows.slice(i, i + BATCH))); // warm up
   const all = [];
   let width = 0;
   const t0 = process.cpuUsage();
-  for (let i = 0; i < rows.length; i += 32) {
-    const out = (await sess.run(feeds(rows.slice(i, i + 32))))[name];
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const out = (await sess.run(feeds(sess, rows.slice(i, i + BATCH))))[name];
     width = out.dims[1];
     all.push(...out.data);
   }
@@ -51,7 +62,7 @@ async function outputs(modelPath, rows) {
 async function main() {
   const [a, b] = process.argv.slice(2);
   if (a === undefined || b === undefined || a === '--help') {
-    console.log('usage: node models/features/compare-onnx.cjs A.onnx B.onnx [--data DIR] [--n N]');
+    console.log('usage: node models/features/compare-onnx.cjs A.onnx B.onnx [--data DIR] [--n N] [--batch N]');
     process.exit(a === '--help' ? 0 : 2);
   }
   const data = option('data', path.join(__dirname, '..', '..', '..', 'shared', 'datasets'));

@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { bagFeeds, bagInputForm, type BagInputForm } from './features/bag-feeds.js';
 import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
 import { tokenizerFromJson, type TextTokenizer, type TokenizerJson } from './tokenizers/index.js';
 
@@ -79,7 +80,12 @@ export class OnnxTextClassifier {
     readonly manifest: ClassifierManifest,
     private readonly session: ort.InferenceSession,
     private readonly transformer: Transformer | null,
-  ) {}
+  ) {
+    this.bagForm = bagInputForm(session);
+  }
+
+  /** How the hashed-feature graph takes its ids (unused for a transformer). */
+  private readonly bagForm: BagInputForm;
 
   /** The tokenizer of a transformer model (null for hashed-feature models). */
   get tokenizer(): TextTokenizer | null {
@@ -180,6 +186,19 @@ export class OnnxTextClassifier {
   async scores(texts: string[], ids?: number[][]): Promise<Scores[]> {
     if (texts.length === 0) return [];
     const numLabels = this.manifest.labels.length;
+    const output = await this.raw(texts, ids);
+    return texts.map((_, r) => {
+      const logits = output.logits ? Array.from(output.logits.subarray(r * numLabels, (r + 1) * numLabels)) : null;
+      const probabilities = output.probs
+        ? Array.from(output.probs.subarray(r * numLabels, (r + 1) * numLabels))
+        : softmax(logits as number[]);
+      return { probabilities, logits };
+    });
+  }
+
+  /** One session run; the output's size checked against the labels. */
+  private async raw(texts: string[], ids?: number[][]): Promise<RawScores> {
+    const numLabels = this.manifest.labels.length;
     const output = this.transformer
       ? await this.runTransformer(this.transformer, texts)
       : await this.runHashed(texts, ids);
@@ -191,53 +210,48 @@ export class OnnxTextClassifier {
         );
       }
     }
-    return texts.map((_, r) => {
-      const logits = output.logits ? Array.from(output.logits.subarray(r * numLabels, (r + 1) * numLabels)) : null;
-      const probabilities = output.probs
-        ? Array.from(output.probs.subarray(r * numLabels, (r + 1) * numLabels))
-        : softmax(logits as number[]);
-      return { probabilities, logits };
-    });
+    return output;
   }
 
-  /** Classifies the batch in one session run, applying the manifest's out-of-scope rule. */
-  async classify(texts: string[], ids?: number[][]): Promise<Classification[]> {
-    const scores = await this.scores(texts, ids);
+  /**
+   * Classifies the batch in one session run, applying the manifest's out-of-scope rule. `top`: how many labels the
+   * ranking keeps (default all); the analysis keeps 5, and selecting them costs less than sorting every label.
+   */
+  async classify(texts: string[], ids?: number[][], options: { top?: number } = {}): Promise<Classification[]> {
+    if (texts.length === 0) return [];
+    const output = await this.raw(texts, ids);
     const labels = this.manifest.labels;
+    const numLabels = labels.length;
+    const top = Math.max(1, Math.min(numLabels, options.top ?? numLabels));
     const threshold = this.manifest.decision?.rejectThreshold;
-    return scores.map(({ probabilities }) => {
-      const ranking = labels
-        .map((label, c) => ({ label, probability: probabilities[c] as number }))
-        .sort((a, b) => b.probability - a.probability);
-      const top = ranking[0] as { label: string; probability: number };
-      const oos = this.manifest.outOfScopeLabel;
-      const rejected = oos !== undefined && top.label !== oos && threshold !== undefined && top.probability < threshold;
+    const oos = this.manifest.outOfScopeLabel;
+    return texts.map((_, r) => {
+      const row = output.probs
+        ? output.probs.subarray(r * numLabels, (r + 1) * numLabels)
+        : softmax(Array.from((output.logits as Float32Array).subarray(r * numLabels, (r + 1) * numLabels)));
+      const ranking = topLabels(row, labels, top);
+      const best = ranking[0] as { label: string; probability: number };
+      const rejected =
+        oos !== undefined && best.label !== oos && threshold !== undefined && best.probability < threshold;
       return {
-        label: rejected ? (oos as string) : top.label,
-        confidence: top.probability,
-        outOfScope: rejected || top.label === oos,
+        label: rejected ? oos : best.label,
+        confidence: best.probability,
+        outOfScope: rejected || best.label === oos,
         ranking,
       };
     });
   }
 
-  /** Hashes each text once; `ids` 0-padded, `mask` 1/0. */
+  /** Hashes each text (unless given its ids) and feeds the graph in the form it declares (packed or padded). */
   private async runHashed(texts: string[], hashed?: number[][]): Promise<RawScores> {
     const features = this.manifest.features as HashedFeatures;
     const rows = hashed ?? texts.map((text) => textToIds(text, features));
-    const width = Math.max(1, ...rows.map((r) => r.length));
-    const ids = new BigInt64Array(rows.length * width);
-    const mask = new Float32Array(rows.length * width);
-    rows.forEach((row, r) =>
-      row.forEach((id, j) => {
-        ids[r * width + j] = BigInt(id);
-        mask[r * width + j] = 1;
+    const output = await this.session.run(
+      bagFeeds(this.bagForm, rows, {
+        maxLen: features.maxLen,
+        numIds: 1 + features.wordBuckets + features.charBuckets,
       }),
     );
-    const output = await this.session.run({
-      ids: new ort.Tensor('int64', ids, [rows.length, width]),
-      mask: new ort.Tensor('float32', mask, [rows.length, width]),
-    });
     return { probs: output.probs?.data as Float32Array, logits: output.logits?.data as Float32Array | undefined };
   }
 
@@ -298,6 +312,24 @@ function labelsFromConfig(dir: string, config: HfConfig): string[] {
     labels[index] = label;
   }
   return labels;
+}
+
+/** The `k` most probable labels, most probable first (ties: the lower label index first, as a stable sort gives). */
+function topLabels(
+  row: ArrayLike<number>,
+  labels: readonly string[],
+  k: number,
+): Array<{ label: string; probability: number }> {
+  const chosen: number[] = [];
+  for (let c = 0; c < row.length; c++) {
+    const p = row[c] as number;
+    if (chosen.length === k && p <= (row[chosen[k - 1] as number] as number)) continue;
+    let at = chosen.length;
+    while (at > 0 && (row[chosen[at - 1] as number] as number) < p) at--;
+    chosen.splice(at, 0, c);
+    if (chosen.length > k) chosen.pop();
+  }
+  return chosen.map((c) => ({ label: labels[c] as string, probability: row[c] as number }));
 }
 
 /** Softmax in double precision (max subtracted), as torch.softmax gives it. */

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { bagFeeds, bagInputForm, type BagInputForm } from './features/bag-feeds.js';
 import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
 
 export interface EncoderManifest {
@@ -18,7 +19,12 @@ export class SentenceEncoder {
   private constructor(
     readonly manifest: EncoderManifest,
     private readonly session: ort.InferenceSession,
-  ) {}
+  ) {
+    this.bagForm = bagInputForm(session);
+  }
+
+  /** How the hashed-feature graph takes its ids (unused for a transformer). */
+  private readonly bagForm: BagInputForm;
 
   static async load(dir: string, options: { intraOpNumThreads?: number } = {}): Promise<SentenceEncoder> {
     const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as EncoderManifest;
@@ -57,23 +63,9 @@ export class SentenceEncoder {
   async encodeIds(rows: number[][]): Promise<Float32Array[]> {
     if (rows.length === 0) return [];
     const { maxLen, wordBuckets, charBuckets } = this.manifest.features;
-    const numIds = 1 + wordBuckets + charBuckets;
-    for (const row of rows)
-      for (const id of row)
-        if (!Number.isInteger(id) || id < 1 || id >= numIds) throw new RangeError(`feature id out of range: ${id}`);
-    const width = Math.max(1, ...rows.map((r) => Math.min(r.length, maxLen)));
-    const ids = new BigInt64Array(rows.length * width);
-    const mask = new Float32Array(rows.length * width);
-    rows.forEach((row, r) => {
-      for (let j = 0; j < row.length && j < maxLen; j++) {
-        ids[r * width + j] = BigInt(row[j] as number);
-        mask[r * width + j] = 1;
-      }
-    });
-    const output = await this.session.run({
-      ids: new ort.Tensor('int64', ids, [rows.length, width]),
-      mask: new ort.Tensor('float32', mask, [rows.length, width]),
-    });
+    const output = await this.session.run(
+      bagFeeds(this.bagForm, rows, { maxLen, numIds: 1 + wordBuckets + charBuckets }),
+    );
     const data = output.embeddings?.data as Float32Array;
     const d = this.dimensions;
     // Copies, so the caller's vectors do not keep the whole batch's output buffer alive.

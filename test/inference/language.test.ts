@@ -1,8 +1,12 @@
 // Language identification of customer messages: common languages of a contact centre, and "undetermined" for text
 // too short or too bare to tell.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
 import { detectLanguage, loadLanguageDetector } from '../../src/inference/text-analyzer.js';
+import { csvRows } from '../../bench/lib/csv.js';
 
-beforeAll(() => loadLanguageDetector());
+beforeAll(() => loadLanguageDetector(), 120_000);
 
 test.each([
   ['Where is my order? It still has not arrived and I need it by Friday.', 'en'],
@@ -16,4 +20,43 @@ test.each([
 
 test('too short or symbol-only text is undetermined', () => {
   for (const text of ['', 'ok', '👍👍', '   ']) expect(detectLanguage(text)).toBe('und');
+});
+
+describe('the fast scorer gives exactly the answers of eld.detect (same database, same method)', () => {
+  let eld: { detect(text: string): { language: string } };
+  beforeAll(async () => {
+    eld = (await import('eld/large')).eld;
+  });
+  const eldCode = (text: string) => {
+    const code = text.trim().length < 4 ? '' : eld.detect(text.slice(0, 1000)).language;
+    return code === '' ? 'und' : code;
+  };
+
+  test('on every text of the language sample and on real customer queries', () => {
+    const sample = readFileSync(path.join(__dirname, '..', '..', 'bench', 'data', 'language-sample.csv'), 'utf8');
+    const texts = csvRows(sample)
+      .slice(1)
+      .map((row) => row[0] ?? '');
+    const banking = path.join(__dirname, '..', '..', '..', 'shared', 'datasets', 'banking77', 'train.csv');
+    if (existsSync(banking)) texts.push(...readFileSync(banking, 'utf8').split('\n').slice(1, 2001));
+    expect(texts.length).toBeGreaterThan(300);
+    for (const text of texts) expect([text, detectLanguage(text)]).toEqual([text, eldCode(text)]);
+  });
+
+  test('on any string: ascii, unicode, graphemes, long text', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'grapheme', maxLength: 200 }),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+          fc.stringMatching(/^[a-zA-Zäöüéèàçñ' ]{0,300}$/),
+          fc.string({ unit: 'grapheme-ascii', minLength: 900, maxLength: 1500 }),
+        ),
+        (text) => {
+          expect(detectLanguage(text)).toBe(eldCode(text));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

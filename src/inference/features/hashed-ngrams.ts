@@ -46,13 +46,17 @@ export function fnv1a32Utf8(text: string, start = 0, end = text.length): number 
 
 /** Spec section 1: well-formed, NFKC, lower case, apostrophes removed, digits 1-9 folded to 0. */
 export function normalizeForHashing(text: string): string {
-  const wellFormed = (text as string & { toWellFormed(): string }).toWellFormed();
+  // ASCII is already well-formed and NFKC-stable (most messages: skips two full-string passes).
+  const wellFormed = ASCII_ONLY.test(text)
+    ? text
+    : (text as string & { toWellFormed(): string }).toWellFormed().normalize('NFKC');
   return wellFormed
-    .normalize('NFKC')
     .toLowerCase()
     .replace(/['\u2019]/g, '')
     .replace(/[1-9]/g, '0');
 }
+
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 type CharClass = 'W' | 'S' | '';
 
@@ -90,43 +94,161 @@ export function tokenizeForHashing(text: string): Token[] {
   return tokens;
 }
 
-/** Spec sections 3-4: unigrams, bigrams and character n-grams → distinct ids in first-occurrence order, ≤ maxLen. */
+/** FNV-1a state `h` extended by one UTF-16 unit that is a whole BMP code point (not a surrogate). */
+function fnvStepBmp(h: number, c: number): number {
+  if (c < 0x80) return Math.imul(h ^ c, 0x01000193);
+  if (c < 0x800) h = Math.imul(h ^ (0xc0 | (c >> 6)), 0x01000193);
+  else {
+    h = Math.imul(h ^ (0xe0 | (c >> 12)), 0x01000193);
+    h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
+  }
+  return Math.imul(h ^ (0x80 | (c & 0x3f)), 0x01000193);
+}
+
+const FNV_BASIS = 0x811c9dc5;
+const WORD = 1;
+const SYMBOL = 2;
+
+/** The class of a code point as a number (hot loop: no strings). Every W code point is a BMP non-surrogate. */
+function charKind(cp: number): number {
+  const kind = charClass(cp);
+  return kind === 'W' ? WORD : kind === 'S' ? SYMBOL : 0;
+}
+
+/**
+ * The ids collected for the message being hashed, deduplicated with a stamp per id (stamp[id] === generation:
+ * already taken) instead of a Set: module state, because this runs ~150 times per message on one thread and
+ * closures or Set operations cost more than the hashing itself.
+ */
+let stamp = new Uint32Array(0);
+let generation = 0;
+let collected: number[] = [];
+let limit = 0;
+
+/** Adds an id unless already taken; true once `limit` ids are collected. */
+function take(id: number): boolean {
+  if (stamp[id] === generation) return false;
+  stamp[id] = generation;
+  collected.push(id);
+  return collected.length >= limit;
+}
+
+/** Scratch: the code units of "<word>" and its n-gram hashes [size index][start] (grown on demand). */
+let units = new Uint16Array(64);
+let ngramHashes = new Uint32Array(3 * 64);
+
+/**
+ * Spec sections 3-4: unigrams, bigrams and character n-grams → distinct ids in first-occurrence order, ≤ maxLen.
+ * One pass over the normalized string with no per-feature string: a bigram's hash continues its first word's hash
+ * (FNV-1a is sequential), and a word's n-grams of sizes 3, 4, 5 starting at one position are hashed as one run
+ * (the 4-gram continues the 3-gram), then taken in the spec's order (all 3-grams, then 4-grams, then 5-grams).
+ * test/inference/hashed-ngrams.test.ts checks it against the plain reference (models/features/hashing.cjs).
+ */
 export function textToIds(text: string, spec: HashingSpec): number[] {
-  const seen = new Set<number>();
+  const s = normalizeForHashing(text);
+  const { wordBuckets, charBuckets } = spec;
+  const numIds = 1 + wordBuckets + charBuckets;
+  if (stamp.length < numIds) stamp = new Uint32Array(numIds);
+  generation = generation === 0xffffffff ? 1 : generation + 1;
+  if (generation === 1) stamp.fill(0);
   const ids: number[] = [];
-  /** Adds an id unless already there; true once maxLen ids are reached. */
-  const add = (id: number): boolean => {
-    if (seen.has(id)) return false;
-    seen.add(id);
-    ids.push(id);
-    return ids.length >= spec.maxLen;
-  };
-  const push = (kind: 'w' | 'c', feature: string): boolean => {
-    const hash = fnv1a32Utf8(feature);
-    return add(kind === 'w' ? 1 + (hash % spec.wordBuckets) : 1 + spec.wordBuckets + (hash % spec.charBuckets));
-  };
-  /** A character n-gram hashed in place: text[start, end). */
-  const pushRange = (text: string, start: number, end: number): boolean =>
-    add(1 + spec.wordBuckets + (fnv1a32Utf8(text, start, end) % spec.charBuckets));
-  let previous: string | undefined;
-  for (const token of tokenizeForHashing(text)) {
-    if (push('w', token.text)) return ids;
-    if (previous !== undefined && push('w', `${previous} ${token.text}`)) return ids;
-    if (token.isWord) {
-      const wrapped = `<${token.text}>`;
-      if (!/[\ud800-\udfff]/.test(wrapped)) {
-        // One UTF-16 unit per code point (the usual case): hash each n-gram in place, no substring allocated.
-        for (const n of spec.charNgrams) {
-          for (let i = 0; i + n <= wrapped.length; i++) if (pushRange(wrapped, i, i + n)) return ids;
-        }
-      } else {
-        const points = Array.from(wrapped);
-        for (const n of spec.charNgrams) {
-          for (let i = 0; i + n <= points.length; i++) if (push('c', points.slice(i, i + n).join(''))) return ids;
-        }
-      }
-    }
-    previous = token.text;
+  collected = ids;
+  limit = spec.maxLen;
+  try {
+    hashInto(s, spec);
+  } finally {
+    collected = [];
   }
   return ids;
+}
+
+function hashInto(s: string, spec: HashingSpec): void {
+  const { wordBuckets, charBuckets, charNgrams } = spec;
+  const ascending = charNgrams.every((n, k) => k === 0 || n > (charNgrams[k - 1] as number));
+  let previous = -1; // FNV state after the previous token (-1: none yet)
+  const length = s.length;
+  let i = 0;
+  while (i < length) {
+    let cp = s.charCodeAt(i);
+    let width = 1;
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < length) {
+      const low = s.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+        width = 2;
+      }
+    }
+    const kind = charKind(cp);
+    if (kind === 0) {
+      i += width;
+      continue;
+    }
+    let end = i + width;
+    if (kind === WORD) while (end < length && charKind(s.charCodeAt(end)) === WORD) end++;
+    const token = fnv1a32Utf8(s, i, end);
+    if (take(1 + (token % wordBuckets))) return;
+    if (previous !== -1) {
+      let bigram = Math.imul(previous ^ 0x20, 0x01000193);
+      for (let k = i; k < end; k++) bigram = fnvStepBmpOrPair(bigram, s, k);
+      if (take(1 + ((bigram >>> 0) % wordBuckets))) return;
+    }
+    if (kind === WORD && takeCharNgrams(s, i, end, charNgrams, ascending, 1 + wordBuckets, charBuckets)) return;
+    previous = token;
+    i = end;
+  }
+}
+
+/** Extends `h` by the UTF-16 unit at k (a symbol token may be a surrogate pair: hash its code point once). */
+function fnvStepBmpOrPair(h: number, s: string, k: number): number {
+  const c = s.charCodeAt(k);
+  if (c < 0xd800 || c > 0xdfff) return fnvStepBmp(h, c);
+  if (c >= 0xdc00) return h; // the low half of a pair: its code point was hashed with the high half
+  const cp = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(k + 1) - 0xdc00);
+  h = Math.imul(h ^ (0xf0 | (cp >> 18)), 0x01000193);
+  h = Math.imul(h ^ (0x80 | ((cp >> 12) & 0x3f)), 0x01000193);
+  h = Math.imul(h ^ (0x80 | ((cp >> 6) & 0x3f)), 0x01000193);
+  return Math.imul(h ^ (0x80 | (cp & 0x3f)), 0x01000193);
+}
+
+/** Takes the character n-grams of the word s[start, end) wrapped in "<" ">"; true once maxLen ids are reached. */
+function takeCharNgrams(
+  s: string,
+  start: number,
+  end: number,
+  sizes: readonly number[],
+  ascending: boolean,
+  base: number,
+  buckets: number,
+): boolean {
+  const m = end - start + 2; // "<word>" in code units (word characters are BMP non-surrogates: one unit each)
+  if (units.length < m) units = new Uint16Array(m * 2);
+  units[0] = 0x3c;
+  for (let k = start; k < end; k++) units[k - start + 1] = s.charCodeAt(k);
+  units[m - 1] = 0x3e;
+  if (!ascending) {
+    for (const n of sizes)
+      for (let p = 0; p + n <= m; p++) {
+        let h = FNV_BASIS;
+        for (let k = p; k < p + n; k++) h = fnvStepBmp(h, units[k] as number);
+        if (take(base + ((h >>> 0) % buckets))) return true;
+      }
+    return false;
+  }
+  if (ngramHashes.length < sizes.length * m) ngramHashes = new Uint32Array(sizes.length * m * 2);
+  const hashes = ngramHashes;
+  for (let p = 0; p < m; p++) {
+    let h = FNV_BASIS;
+    let k = p;
+    for (let q = 0; q < sizes.length; q++) {
+      const n = sizes[q] as number;
+      if (p + n > m) break;
+      for (; k < p + n; k++) h = fnvStepBmp(h, units[k] as number);
+      hashes[q * m + p] = h >>> 0;
+    }
+  }
+  for (let q = 0; q < sizes.length; q++) {
+    const n = sizes[q] as number;
+    for (let p = 0; p + n <= m; p++) if (take(base + ((hashes[q * m + p] as number) % buckets))) return true;
+  }
+  return false;
 }
