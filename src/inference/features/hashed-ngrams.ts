@@ -56,6 +56,7 @@ export function normalizeForHashing(text: string): string {
     .replace(/[1-9]/g, '0');
 }
 
+// eslint-disable-next-line no-control-regex -- the ASCII range starts at U+0000 on purpose
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 type CharClass = 'W' | 'S' | '';
