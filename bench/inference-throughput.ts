@@ -15,9 +15,10 @@ import { appendResults } from './lib/results-file.js';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log(`usage: npm run bench:inference -- [--seconds N] [--data DIR] [--batch N] [--no-record]
+  console.log(`usage: npm run bench:inference -- [--seconds N] [--data DIR] [--batch N] [--no-bundle] [--no-record]
 
-Full-analysis throughput with one inference worker (closed loop), then p50/p99 latency at half that rate.`);
+Full-analysis throughput with one inference worker (closed loop), then p50/p99 latency at half that rate.
+--no-bundle runs intent, sentiment and the encoder as three sessions instead of one merged session.`);
   process.exit(0);
 }
 const option = (name: string, fallback: string) => {
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     maxBatch: MAX_BATCH,
     maxWaitMs: 0,
     maxQueue: 100_000,
+    bundle: !args.includes('--no-bundle'),
     logger: pino({ level: 'warn' }),
   });
   await pool.start();
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
   if (!args.includes('--no-record')) {
     appendResults(`## Inference: full analysis with one worker (${new Date().toISOString().slice(0, 10)})
 
-Command: \`npm run bench:inference -- --seconds ${SECONDS}\`. Machine: ${describeMachine(machine)}. Models: ${Object.keys(
+Command: \`npm run bench:inference -- --seconds ${SECONDS}${args.includes('--no-bundle') ? ' --no-bundle' : ''}\`. Machine: ${describeMachine(machine)}. Models: ${Object.keys(
       {
         intent: 1,
         sentiment: 1,

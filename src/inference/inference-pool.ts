@@ -36,6 +36,11 @@ export interface InferencePoolOptions {
    * it regardless. @default true
    */
   embeddings?: boolean;
+  /**
+   * Run intent, sentiment and the encoder as one merged ONNX session (BagBundle) when their graphs allow it; false
+   * runs them one session each (the benchmark's `--no-bundle`, to measure the difference). @default true
+   */
+  bundle?: boolean;
   /** Called after each batch with its size and how long the worker took (the worker's busy time; metrics). */
   onBatch?: (size: number, seconds: number) => void;
   logger: Logger;
@@ -185,6 +190,7 @@ export class InferencePool {
       defaultCurrency: this.options.defaultCurrency ?? 'USD',
       customIntents: this.options.customIntents ?? [],
       embeddings: this.options.embeddings ?? true,
+      bundle: this.options.bundle ?? true,
     };
     const worker = new Worker(path.join(__dirname, fromSource ? 'inference-worker.ts' : 'inference-worker.js'), {
       workerData: data,

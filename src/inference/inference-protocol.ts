@@ -32,6 +32,8 @@ export interface InferenceWorkerData {
   customIntents: Array<{ name: string; examples: string[] }>;
   /** Compute every message's sentence embedding even when no custom intent needs it. */
   embeddings: boolean;
+  /** Merge the hashed models into one session (one run per batch); off only to measure the difference. */
+  bundle: boolean;
 }
 
 /** A text and, for date resolution, when it was received (epoch ms). */

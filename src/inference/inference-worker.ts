@@ -17,7 +17,7 @@ void TextAnalyzer.load(
     defaultCurrency: data.defaultCurrency,
   },
   data.customIntents,
-  { embeddings: data.embeddings },
+  { embeddings: data.embeddings, bundle: data.bundle },
 ).then((analyzer) => {
   const send = (message: WorkerToPool) => port.postMessage(message);
   port.on('message', (message: PoolToWorker) => {

@@ -68,7 +68,7 @@ interface Transformer {
 }
 
 /** A batch's model output, row-major [batch, labels]. */
-interface RawScores {
+export interface RawScores {
   probs?: Float32Array;
   logits?: Float32Array;
 }
@@ -219,13 +219,30 @@ export class OnnxTextClassifier {
    */
   async classify(texts: string[], ids?: number[][], options: { top?: number } = {}): Promise<Classification[]> {
     if (texts.length === 0) return [];
-    const output = await this.raw(texts, ids);
+    return this.classifyOutput(await this.raw(texts, ids), texts.length, options);
+  }
+
+  /** Whether this is a packed hashed-feature graph (ids + offsets), which BagBundle can merge with others. */
+  get packedBag(): boolean {
+    return this.transformer === null && this.bagForm === 'packed';
+  }
+
+  /**
+   * Classifications from this model's outputs computed elsewhere (a BagBundle run): `probs` and/or `logits`,
+   * [count, labels] row-major.
+   */
+  classifyOutput(output: RawScores, count: number, options: { top?: number } = {}): Classification[] {
     const labels = this.manifest.labels;
     const numLabels = labels.length;
     const top = Math.max(1, Math.min(numLabels, options.top ?? numLabels));
     const threshold = this.manifest.decision?.rejectThreshold;
     const oos = this.manifest.outOfScopeLabel;
-    return texts.map((_, r) => {
+    for (const data of [output.probs, output.logits]) {
+      if (data && data.length !== count * numLabels) {
+        throw new Error(`${this.manifest.name}: ${data.length} scores for ${count} texts of ${numLabels} labels`);
+      }
+    }
+    return Array.from({ length: count }, (_, r) => {
       const row = output.probs
         ? output.probs.subarray(r * numLabels, (r + 1) * numLabels)
         : softmax(Array.from((output.logits as Float32Array).subarray(r * numLabels, (r + 1) * numLabels)));

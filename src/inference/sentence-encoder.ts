@@ -66,10 +66,20 @@ export class SentenceEncoder {
     const output = await this.session.run(
       bagFeeds(this.bagForm, rows, { maxLen, numIds: 1 + wordBuckets + charBuckets }),
     );
-    const data = output.embeddings?.data as Float32Array;
+    return this.embeddingsFrom(output.embeddings?.data as Float32Array, rows.length);
+  }
+
+  /** Whether this is a packed hashed-feature graph (ids + offsets), which BagBundle can merge with others. */
+  get packedBag(): boolean {
+    return this.bagForm === 'packed';
+  }
+
+  /** The embeddings of `count` texts from this model's `embeddings` output computed elsewhere (a BagBundle run). */
+  embeddingsFrom(data: Float32Array, count: number): Float32Array[] {
     const d = this.dimensions;
+    if (data.length !== count * d) throw new Error(`encoder: ${data.length} values for ${count} embeddings of ${d}`);
     // Copies, so the caller's vectors do not keep the whole batch's output buffer alive.
-    return rows.map((_, r) => data.slice(r * d, (r + 1) * d));
+    return Array.from({ length: count }, (_, r) => data.slice(r * d, (r + 1) * d));
   }
 
   async close(): Promise<void> {

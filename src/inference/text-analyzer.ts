@@ -3,6 +3,8 @@
 // score in [-1, 1] = p(positive) - p(negative) with its label from fixed thresholds (Requirements 2.1-2.5, 3.1-3.3).
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { BagBundle } from './features/bag-bundle.js';
 import { CustomIntentHead, type CustomIntentSpec } from './custom-intents.js';
 import { NgramLanguageDetector } from './language/ngram-language-detector.js';
 import { EntityExtractor, type EntityExtractorOptions } from './entities/entity-extractor.js';
@@ -64,6 +66,8 @@ export class TextAnalyzer {
     private readonly custom: CustomIntentHead | undefined,
     /** Run the encoder for every message, or only when the custom-intent head needs its embedding. */
     private readonly embedAll: boolean,
+    /** The hashed models merged into one session (one run per batch), when they can be. */
+    private readonly bundle: BagBundle | undefined,
   ) {}
 
   /**
@@ -75,7 +79,7 @@ export class TextAnalyzer {
     intraOpNumThreads = 1,
     entityOptions: EntityExtractorOptions = {},
     customIntents: CustomIntentSpec[] = [],
-    options: { embeddings?: boolean } = {},
+    options: { embeddings?: boolean; bundle?: boolean } = {},
   ): Promise<TextAnalyzer> {
     await loadLanguageDetector();
     const encoderDir = path.join(modelsDir, 'encoder');
@@ -92,14 +96,37 @@ export class TextAnalyzer {
       const embeddings = await Promise.all(customIntents.map((spec) => encoder.encode(spec.examples)));
       custom = CustomIntentHead.fit(customIntents, embeddings);
     }
-    return new TextAnalyzer(
-      intent,
-      sentiment,
-      new EntityExtractor(entityOptions),
-      encoder,
-      custom,
-      options.embeddings ?? true,
-    );
+    const embedAll = options.embeddings ?? true;
+    const useEncoder = encoder !== undefined && (embedAll || custom !== undefined);
+    const sameSpec = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const bundle =
+      (options.bundle ?? true) &&
+      intent.packedBag &&
+      sentiment.packedBag &&
+      sameSpec(intent.hashingSpec, sentiment.hashingSpec) &&
+      (!useEncoder || (encoder.packedBag && sameSpec(intent.hashingSpec, encoder.manifest.features)))
+        ? await BagBundle.create(
+            [
+              { name: 'intent', bytes: readFileSync(path.join(modelsDir, 'intent', 'model.onnx')), rows: 'all' },
+              {
+                name: 'sentiment',
+                bytes: readFileSync(path.join(modelsDir, 'sentiment', 'model.onnx')),
+                rows: 'messages',
+              },
+              ...(useEncoder
+                ? [
+                    {
+                      name: 'encoder',
+                      bytes: readFileSync(path.join(encoderDir, 'model.onnx')),
+                      rows: 'messages' as const,
+                    },
+                  ]
+                : []),
+            ],
+            { intraOpNumThreads },
+          )
+        : undefined;
+    return new TextAnalyzer(intent, sentiment, new EntityExtractor(entityOptions), encoder, custom, embedAll, bundle);
   }
 
   get models(): Record<string, string> {
@@ -152,15 +179,7 @@ export class TextAnalyzer {
     const clauseTexts = clauses.flat();
     const intentRows =
       rows === undefined || spec === undefined ? undefined : [...rows, ...clauseTexts.map((c) => textToIds(c, spec))];
-    const [intents, sentiments, embeddings] = await Promise.all([
-      this.intent.classify([...texts, ...clauseTexts], intentRows, { top: RANKING_SIZE }),
-      this.sentiment.classify(texts, rows),
-      this.encoder === undefined || (!this.embedAll && this.custom === undefined)
-        ? Promise.resolve(undefined)
-        : rows === undefined
-          ? this.encoder.encode(texts)
-          : this.encoder.encodeIds(rows),
-    ]);
+    const [intents, sentiments, embeddings] = await this.runModels(texts, clauseTexts, rows, intentRows);
     let offset = texts.length;
     return texts.map((text, i) => {
       const whole = intents[i] as Classification;
@@ -188,8 +207,40 @@ export class TextAnalyzer {
     });
   }
 
+  /** Intent (messages and clauses), sentiment and embeddings: one bundle run, or one run per model. */
+  private async runModels(
+    texts: string[],
+    clauseTexts: string[],
+    rows: number[][] | undefined,
+    intentRows: number[][] | undefined,
+  ): Promise<[Classification[], Classification[], Float32Array[] | undefined]> {
+    const spec = this.sharedSpec;
+    if (texts.length === 0) return [[], [], undefined];
+    if (this.bundle !== undefined && spec !== undefined && intentRows !== undefined) {
+      const limits = { maxLen: spec.maxLen, numIds: 1 + spec.wordBuckets + spec.charBuckets };
+      const out = await this.bundle.run(intentRows, texts.length, limits);
+      const part = (name: string) => out[name] ?? {};
+      return [
+        this.intent.classifyOutput(part('intent'), intentRows.length, { top: RANKING_SIZE }),
+        this.sentiment.classifyOutput(part('sentiment'), texts.length),
+        this.encoder === undefined || part('encoder').embeddings === undefined
+          ? undefined
+          : this.encoder.embeddingsFrom(part('encoder').embeddings as Float32Array, texts.length),
+      ];
+    }
+    return Promise.all([
+      this.intent.classify([...texts, ...clauseTexts], intentRows, { top: RANKING_SIZE }),
+      this.sentiment.classify(texts, rows),
+      this.encoder === undefined || (!this.embedAll && this.custom === undefined)
+        ? Promise.resolve(undefined)
+        : rows === undefined
+          ? this.encoder.encode(texts)
+          : this.encoder.encodeIds(rows),
+    ]);
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.intent.close(), this.sentiment.close(), this.encoder?.close()]);
+    await Promise.all([this.intent.close(), this.sentiment.close(), this.encoder?.close(), this.bundle?.close()]);
   }
 }
 
