@@ -77,3 +77,35 @@ test('tenant stores are isolated by construction, even with identical ids', asyn
   expect(globex.getConversation(id)).toBeUndefined();
   storage.close();
 });
+
+test('values written before shared structures (inline msgpack records) stay readable, beside new ones', async () => {
+  const dataDir = path.join(dir, 'data');
+  Storage.open(dataDir, { create: true }).close();
+  // The previous layout: the same databases opened without shared structures, every value self-describing.
+  const value = (seq: number) => ({
+    seq,
+    content: { type: 'text', text: `message ${seq}` },
+    metadata: { raw: { id: seq, nested: [1, { deep: 'x' }] } },
+    ...(seq % 2 === 0 && { analysis: { intent: 'track_order', entities: [{ type: 'order_id', start: 3 }] } }),
+  });
+  const old = open({ path: path.join(dataDir, ENV_FILE), maxDbs: 32 });
+  const oldMessages = old.openDB({ name: 'messages', encoding: 'msgpack' });
+  for (let seq = 1; seq <= 20; seq++) await oldMessages.put(['acme', 'cnv_a', seq], value(seq));
+  await old.close();
+
+  const storage = Storage.open(dataDir, { create: false });
+  for (let seq = 21; seq <= 40; seq++) await storage.dbs.messages.put(['acme', 'cnv_a', seq], value(seq));
+  storage.close();
+
+  const reopened = Storage.open(dataDir, { create: false });
+  const stored = [...reopened.dbs.messages.getRange({ start: ['acme', 'cnv_a', 0], end: ['acme', 'cnv_a', 1e9] })];
+  expect(stored.map((e) => e.value)).toEqual(Array.from({ length: 40 }, (_, i) => value(i + 1)));
+  // The structures entry is neither scanned nor counted.
+  expect([...reopened.dbs.messages.getRange({})]).toHaveLength(40);
+  expect(reopened.dbs.messages.getCount()).toBe(40);
+  // New values are smaller than the self-describing old ones.
+  expect(reopened.dbs.messages.getBinary(['acme', 'cnv_a', 22])!.length).toBeLessThan(
+    reopened.dbs.messages.getBinary(['acme', 'cnv_a', 2])!.length,
+  );
+  reopened.close();
+});
