@@ -1,5 +1,7 @@
 // Entity extraction: concrete customer messages, and Property 5 over generated messages with entities planted at
 // random places in random surrounding text.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { EntityExtractor, parseAmount, type Entity } from '../../src/inference/entities/entity-extractor.js';
 
@@ -80,4 +82,55 @@ test('Feature: omnichannel-cx-platform, Property 5: Entity Extraction Presence',
     }),
     { numRuns: 200 },
   );
+});
+
+describe('the prefilter skips only patterns that cannot match', () => {
+  const reference = new Date('2026-03-14T10:00:00Z');
+  const products = ['Galaxy S24', 'AirPods Pro'];
+  const fast = new EntityExtractor({ products }, true);
+  const full = new EntityExtractor({ products }, false);
+  const DATA = path.join(__dirname, '..', '..', '..', 'shared', 'datasets');
+
+  test('same entities as running every pattern, on real customer text', () => {
+    const texts = [
+      'my money was taken on monday, friend said sep 3 is fine',
+      'call me at +44 20 7946 0958 or mail jane@example.com about order #A12345 and $19.99',
+      'it was decided last week, next friday maybe, decline it now',
+    ];
+    const banking = path.join(DATA, 'banking77', 'train.csv');
+    if (existsSync(banking)) texts.push(...readFileSync(banking, 'utf8').split('\n').slice(1));
+    const clinc = path.join(DATA, 'clinc150', 'train_val.json');
+    if (existsSync(clinc)) {
+      const json = JSON.parse(readFileSync(clinc, 'utf8')) as { train: Array<[string, string]> };
+      texts.push(...json.train.map(([t]) => t));
+    }
+    for (const text of texts)
+      expect([text, fast.extract(text, reference)]).toEqual([text, full.extract(text, reference)]);
+  });
+
+  test('"the money" is not a date (chrono reads "mon" as Monday; the date words must be whole words)', () => {
+    const text = 'I definitely did not receive the money, and a money order on monday failed';
+    const dates = fast.extract(text, reference).filter((e) => e.type === 'datetime');
+    expect(dates.map((d) => d.text)).toEqual(['on monday']);
+  });
+
+  test('same entities on any text', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 120 }),
+          fc.stringMatching(/^[a-z0-9@.$€ :#+-]{0,80}$/),
+          fc
+            .array(fc.constantFrom('order', '#A1234', 'on', 'monday', 'money', 'at', '5pm', '$20', 'me@x.io', 'sep'), {
+              maxLength: 12,
+            })
+            .map((w) => w.join(' ')),
+        ),
+        (text) => {
+          expect(fast.extract(text, reference)).toEqual(full.extract(text, reference));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
