@@ -1,10 +1,12 @@
 // Language identification of customer messages: common languages of a contact centre, and "undetermined" for text
 // too short or too bare to tell.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { detectLanguage, loadLanguageDetector } from '../../src/inference/text-analyzer.js';
 import { csvRows } from '../../bench/lib/csv.js';
+import { NgramLanguageDetector } from '../../src/inference/language/ngram-language-detector.js';
 
 beforeAll(() => loadLanguageDetector(), 120_000);
 
@@ -59,4 +61,37 @@ describe('the fast scorer gives exactly the answers of eld.detect (same database
       { numRuns: 300 },
     );
   });
+});
+
+describe('the flattened database cache', () => {
+  const texts = [
+    'Where is my order? It still has not arrived and I need it by Friday.',
+    'Mi pedido no ha llegado todavía, ¿me pueden ayudar por favor?',
+    'Мой заказ до сих пор не пришёл, помогите пожалуйста',
+    '私の注文はまだ届いていません',
+    'Wo ist meine Bestellung?',
+  ];
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'omnicx-eld-cache-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('built once, then read back: the same answers either way', async () => {
+    const built = await NgramLanguageDetector.load({ cacheDir: dir });
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    const cached = await NgramLanguageDetector.load({ cacheDir: dir });
+    for (const text of texts) expect(cached.detect(text)).toBe(built.detect(text));
+    expect(texts.map((t) => built.detect(t))).toEqual(['en', 'es', 'ru', 'ja', 'de']);
+  }, 60_000);
+
+  test('a damaged cache file is ignored and rebuilt', async () => {
+    await NgramLanguageDetector.load({ cacheDir: dir });
+    const file = path.join(dir, readdirSync(dir)[0] as string);
+    writeFileSync(file, readFileSync(file).subarray(0, 1000)); // truncated
+    const detector = await NgramLanguageDetector.load({ cacheDir: dir });
+    expect(texts.map((t) => detector.detect(t))).toEqual(['en', 'es', 'ru', 'ja', 'de']);
+    expect(readFileSync(file).length).toBeGreaterThan(1_000_000); // rewritten whole
+  }, 60_000);
 });
