@@ -644,6 +644,36 @@ function stepTable(r: StepFigures): string {
   ].join('\n');
 }
 
+/** Seconds of load excluded from the steady-state view: JIT warm-up, first LMDB map growth, agents' first offers. */
+const STEADY_AFTER_S = 10;
+
+/**
+ * The per-second p99 after the first seconds: a whole-run p99 over a short run is often the cold start's, which a
+ * node that has been up for a while does not show. Reported beside the whole-run figures, never instead of them.
+ */
+function steadyStateLine(r: StepFigures): string {
+  const offer = r.ticks.agents.filter((t) => t.t > STEADY_AFTER_S && t.t <= r.durationSec && t.offers > 0);
+  const ack = r.ticks.customers.filter((t) => t.t > STEADY_AFTER_S && t.t <= r.durationSec && t.acked > 0);
+  if (offer.length === 0 && ack.length === 0) return '';
+  const describe = (name: string, values: number[]) => {
+    if (values.length === 0) return '';
+    const sorted = [...values].sort((x, y) => x - y);
+    const within = sorted.filter((v) => v <= opt.p99Bound).length;
+    return `${name}: median ${fmt(sorted[Math.floor(sorted.length / 2)] as number)} ms, worst ${fmt(sorted[sorted.length - 1] as number)} ms, ${within} of ${sorted.length} seconds ≤ ${opt.p99Bound} ms`;
+  };
+  const parts = [
+    describe(
+      'webhook → agent offered',
+      offer.map((t) => t.offerP99),
+    ),
+    describe(
+      'webhook → 2xx',
+      ack.map((t) => t.ackP99),
+    ),
+  ].filter((x) => x !== '');
+  return `Steady state (each second's p99, after the first ${STEADY_AFTER_S} s of load): ${parts.join('; ')}.`;
+}
+
 function pipelineMetrics(r: StepFigures): string {
   const m = r.metrics;
   const decisions = Object.entries(m)
@@ -999,6 +1029,8 @@ ${runTable(runs)}
 ${extra}
 
 ${stepTable(main)}
+
+${steadyStateLine(main)}
 
 ${pipelineMetrics(main)}
 ${agentLine}
