@@ -1,6 +1,15 @@
 // Language identification of customer messages: common languages of a contact centre, and "undetermined" for text
 // too short or too bare to tell.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
@@ -95,3 +104,21 @@ describe('the flattened database cache', () => {
     expect(readFileSync(file).length).toBeGreaterThan(1_000_000); // rewritten whole
   }, 60_000);
 });
+
+test('a cache file that others can rewrite is not trusted (rebuilt instead)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'omnicx-eld-cache-'));
+  try {
+    await NgramLanguageDetector.load({ cacheDir: dir });
+    const file = path.join(dir, readdirSync(dir)[0] as string);
+    // Same length, other content: read back, it would give wrong answers; world-writable, it is not read at all.
+    const bytes = readFileSync(file);
+    bytes.fill(7, bytes.length - 100_000);
+    writeFileSync(file, bytes);
+    chmodSync(file, 0o666);
+    const detector = await NgramLanguageDetector.load({ cacheDir: dir });
+    expect(detector.detect('Wo ist meine Bestellung?')).toBe('de');
+    expect(statSync(file).mode & 0o022).toBe(0); // rewritten by the load, with safe permissions
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

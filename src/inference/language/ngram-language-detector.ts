@@ -211,6 +211,7 @@ function writeFlatCache(file: string, flat: FlatDatabase): void {
     writeFileSync(
       temporary,
       Buffer.concat([MAGIC, size, header, bytes(lengths), bytes(slots), bytes(flat.pairs), text]),
+      { mode: 0o644 }, // not group- or world-writable, whatever the umask: readFlatCache trusts no other file
     );
     renameSync(temporary, file); // atomic: a concurrent reader sees the old file or the whole new one
   } catch {
@@ -220,6 +221,10 @@ function writeFlatCache(file: string, flat: FlatDatabase): void {
 
 function readFlatCache(file: string): FlatDatabase | undefined {
   try {
+    // The default folder is the shared temp folder: trust only a file this user wrote that nobody else can rewrite.
+    const info = statSync(file);
+    const uid = process.getuid?.();
+    if ((uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) return undefined;
     const buffer = readFileSync(file);
     if (!buffer.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
     let at = MAGIC.length;
