@@ -190,6 +190,12 @@ export class OmniNode {
         metrics: this.metrics,
         maxInFlight: config.admission.maxAnalysisBacklog,
       });
+      this.metrics.observe(
+        'omnicx_inference_event_loop_lag_p99_seconds',
+        'p99 event-loop delay of each inference worker since the previous scrape',
+        () => inference.takeEventLoopLag().map((ms, i) => ({ labels: { worker: String(i) }, value: ms / 1000 })),
+        ['worker'],
+      );
       this.metrics.observe('omnicx_inference_queue', 'Texts waiting for an inference worker', () => [
         { value: inference.stats.queued },
       ]);

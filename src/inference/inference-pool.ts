@@ -62,6 +62,8 @@ interface PoolWorker {
   onIdle: (() => void) | undefined;
   /** When the batch in flight was posted (performance.now()). */
   busySince: number;
+  /** The highest event-loop delay p99 the worker reported since the last `takeEventLoopLag` (ms). */
+  loopLagP99Ms: number;
 }
 
 export interface InferencePoolStats {
@@ -85,6 +87,18 @@ export class InferencePool {
 
   async start(): Promise<void> {
     this.workers = await Promise.all(Array.from({ length: this.options.workers ?? 1 }, () => this.spawn()));
+  }
+
+  /**
+   * Each worker's event-loop delay p99 (ms), the highest reported since the previous call (metrics read it at each
+   * scrape); 0 for a worker that answered nothing since.
+   */
+  takeEventLoopLag(): number[] {
+    return this.workers.map((w) => {
+      const ms = w.loopLagP99Ms;
+      w.loopLagP99Ms = 0;
+      return ms;
+    });
   }
 
   get stats(): InferencePoolStats {
@@ -203,6 +217,7 @@ export class InferencePool {
       retired: false,
       onIdle: undefined,
       busySince: 0,
+      loopLagP99Ms: 0,
     };
     return new Promise((resolve, reject) => {
       worker.on('message', (message: WorkerToPool) => {
@@ -214,6 +229,7 @@ export class InferencePool {
         }
         const batch = entry.busy ?? [];
         entry.busy = undefined;
+        entry.loopLagP99Ms = Math.max(entry.loopLagP99Ms, message.loopLagP99Ms);
         this.options.onBatch?.(batch.length, (performance.now() - entry.busySince) / 1000);
         if (message.ok) batch.forEach((b, i) => b.resolve(message.analyses[i] as TextAnalysis));
         else batch.forEach((b) => b.reject(OmniError.fromWire(message.error)));

@@ -105,3 +105,16 @@ test('hot reload swaps models without dropping requests; a dead worker is replac
   expect(pool.stats.workers).toBe(2);
   expect((await pool.analyze('still here?')).intent.label).toEqual(expect.any(String));
 });
+
+test("each worker's event-loop delay is reported with its answers and read once per scrape", async () => {
+  pool.takeEventLoopLag(); // start from a clean slate
+  await Promise.all(Array.from({ length: 64 }, (_, i) => pool.analyze(TEXTS[i % TEXTS.length] as string)));
+  const lags = pool.takeEventLoopLag();
+  expect(lags).toHaveLength(2);
+  for (const ms of lags) {
+    expect(Number.isFinite(ms)).toBe(true);
+    expect(ms).toBeGreaterThanOrEqual(0);
+  }
+  // Reading resets: with no answer since, every worker reads 0.
+  expect(pool.takeEventLoopLag()).toEqual([0, 0]);
+});

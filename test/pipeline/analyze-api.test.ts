@@ -159,6 +159,7 @@ test('dead letters are listed and replayable over HTTP; /metrics shows the pipel
     'omnicx_dead_letters',
     'omnicx_outbox_backlog',
     'omnicx_shard_event_loop_lag_p99_seconds{shard="0"}',
+    'omnicx_inference_event_loop_lag_p99_seconds{worker="0"}',
     'omnicx_nodejs_eventloop_lag_p99_seconds',
     'omnicx_inference_batch_size_count',
     'omnicx_inference_batch_seconds_bucket',
