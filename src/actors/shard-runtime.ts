@@ -1,6 +1,6 @@
 // One shard's runtime, independent of threads: the actor host with its three actor kinds, the archival sweeper and
 // the request handlers. The worker entry wraps it in a MessagePort; tests can also drive it directly.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { EventLoopLag } from '../observability/index.js';
 import type { Logger } from 'pino';
 import {
   identityKey,
@@ -50,7 +50,7 @@ export interface ShardRuntimeOptions {
 export class ShardRuntime {
   readonly host: ActorHost;
   private readonly sweeper: ArchivalSweeper;
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private readonly loopLag = new EventLoopLag();
 
   constructor(private readonly options: ShardRuntimeOptions) {
     const { storage, logger } = options;
@@ -96,7 +96,6 @@ export class ShardRuntime {
       maxIntervalMs: Math.max(50, Math.min(options.archiveAfterMs / 4, 30_000)),
     });
     this.sweeper.start();
-    this.loopDelay.enable();
   }
 
   /**
@@ -274,8 +273,7 @@ export class ShardRuntime {
 
   stats(): ShardStats {
     const memory = process.memoryUsage();
-    const lag = this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e6 : 0;
-    this.loopDelay.reset();
+    const lag = this.loopLag.takeP99Ms();
     return {
       shard: this.options.shard,
       actors: {
@@ -291,7 +289,7 @@ export class ShardRuntime {
   }
 
   close(): void {
-    this.loopDelay.disable();
+    this.loopLag.stop();
     this.sweeper.stop();
     this.host.close();
   }

@@ -1,8 +1,8 @@
 // Worker-thread entry of the inference pool: loads the models once, then analyses batches. onnxruntime-node's run
 // is synchronous on this thread, which is exactly why it lives here and not on an I/O thread.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { OmniError } from '../domain/index.js';
+import { EventLoopLag } from '../observability/index.js';
 import type { InferenceWorkerData, PoolToWorker, WorkerToPool } from './inference-protocol.js';
 import { TextAnalyzer } from './text-analyzer.js';
 
@@ -23,13 +23,7 @@ void TextAnalyzer.load(
   const send = (message: WorkerToPool) => port.postMessage(message);
   // This thread's event-loop delay, reported with each answer (p99 since the previous one) for the pool's metrics:
   // a batch that holds the thread for long shows up here before it shows up as latency.
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  loopDelay.enable();
-  const loopLag = () => {
-    const ms = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0;
-    loopDelay.reset();
-    return ms;
-  };
+  const loopLag = new EventLoopLag();
   port.on('message', (message: PoolToWorker) => {
     if (message.t === 'close') {
       // Ending the thread on its own, after the sessions are released, instead of being terminated: a worker
@@ -38,14 +32,14 @@ void TextAnalyzer.load(
       return;
     }
     analyzer.analyzeItems(message.items).then(
-      (analyses) => send({ t: 'result', id: message.id, ok: true, analyses, loopLagP99Ms: loopLag() }),
+      (analyses) => send({ t: 'result', id: message.id, ok: true, analyses, loopLagP99Ms: loopLag.takeP99Ms() }),
       (error: unknown) =>
         send({
           t: 'result',
           id: message.id,
           ok: false,
           error: OmniError.from(error).toWire(),
-          loopLagP99Ms: loopLag(),
+          loopLagP99Ms: loopLag.takeP99Ms(),
         }),
     );
   });

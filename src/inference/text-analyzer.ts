@@ -2,8 +2,7 @@
 // several intents per message (each clause classified, distinct intents ranked by confidence), and sentiment as a
 // score in [-1, 1] = p(positive) - p(negative) with its label from fixed thresholds (Requirements 2.1-2.5, 3.1-3.3).
 import * as path from 'node:path';
-import { existsSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BagBundle } from './features/bag-bundle.js';
 import { CustomIntentHead, type CustomIntentSpec } from './custom-intents.js';
 import { NgramLanguageDetector } from './language/ngram-language-detector.js';
@@ -68,6 +67,8 @@ export class TextAnalyzer {
     private readonly embedAll: boolean,
     /** The hashed models merged into one session (one run per batch), when they can be. */
     private readonly bundle: BagBundle | undefined,
+    /** The hashing spec every hashed model here shares, if they do (undefined: each hashes for itself). */
+    private readonly sharedSpec: HashingSpec | undefined,
   ) {}
 
   /**
@@ -98,13 +99,13 @@ export class TextAnalyzer {
     }
     const embedAll = options.embeddings ?? true;
     const useEncoder = encoder !== undefined && (embedAll || custom !== undefined);
-    const sameSpec = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const spec = sharedHashingSpec(intent, sentiment, encoder);
     const bundle =
       (options.bundle ?? true) &&
+      spec !== undefined &&
       intent.packedBag &&
       sentiment.packedBag &&
-      sameSpec(intent.hashingSpec, sentiment.hashingSpec) &&
-      (!useEncoder || (encoder.packedBag && sameSpec(intent.hashingSpec, encoder.manifest.features)))
+      (!useEncoder || encoder.packedBag)
         ? await BagBundle.create(
             [
               { name: 'intent', bytes: readFileSync(path.join(modelsDir, 'intent', 'model.onnx')), rows: 'all' },
@@ -126,7 +127,8 @@ export class TextAnalyzer {
             { intraOpNumThreads },
           )
         : undefined;
-    return new TextAnalyzer(intent, sentiment, new EntityExtractor(entityOptions), encoder, custom, embedAll, bundle);
+    const entities = new EntityExtractor(entityOptions);
+    return new TextAnalyzer(intent, sentiment, entities, encoder, custom, embedAll, bundle, spec);
   }
 
   get models(): Record<string, string> {
@@ -136,23 +138,6 @@ export class TextAnalyzer {
       ...(this.encoder === undefined ? {} : { encoder: 'encoder' }),
       ...(this.custom === undefined ? {} : { customIntents: this.custom.intents.join(',') }),
     };
-  }
-
-  /** The hashing spec every hashed model here shares, if they do (undefined: each hashes for itself). */
-  private get sharedSpec(): HashingSpec | undefined {
-    if (this.shared !== null) return this.shared;
-    this.shared = this.computeSharedSpec();
-    return this.shared;
-  }
-
-  private shared: HashingSpec | undefined | null = null;
-
-  private computeSharedSpec(): HashingSpec | undefined {
-    const spec = this.intent.hashingSpec;
-    const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(spec);
-    if (spec === undefined || !same(this.sentiment.hashingSpec)) return undefined;
-    if (this.encoder !== undefined && !same(this.encoder.manifest.features)) return undefined;
-    return spec;
   }
 
   get intentLabels(): readonly string[] {
@@ -242,6 +227,19 @@ export class TextAnalyzer {
   async close(): Promise<void> {
     await Promise.all([this.intent.close(), this.sentiment.close(), this.encoder?.close(), this.bundle?.close()]);
   }
+}
+
+/** The hashing spec intent, sentiment and the encoder (when present) all share, so a message is hashed once. */
+function sharedHashingSpec(
+  intent: OnnxTextClassifier,
+  sentiment: OnnxTextClassifier,
+  encoder: SentenceEncoder | undefined,
+): HashingSpec | undefined {
+  const spec = intent.hashingSpec;
+  const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(spec);
+  if (spec === undefined || !same(sentiment.hashingSpec)) return undefined;
+  if (encoder !== undefined && !same(encoder.manifest.features)) return undefined;
+  return spec;
 }
 
 /** The custom head's verdict; an accepted custom intent replaces the default intent and leads the ranking. */

@@ -1,4 +1,5 @@
 // Public surface of logging and metrics.
+export { EventLoopLag } from './event-loop-lag.js';
 export { createLogger, type Logger } from './logger.js';
 export { NodeMetrics } from './metrics.js';
 export { workerExecArgv } from './worker-exec-argv.js';

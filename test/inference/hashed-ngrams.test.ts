@@ -71,6 +71,9 @@ test('textToIds equals the JavaScript reference of the spec (models/features/has
       ),
       (text) => {
         expect(textToIds(text, vectors.features)).toEqual(reference.textToIds(text, vectors.features));
+        // n-gram sizes in another order (hashed shortest first, taken in the spec's order) and a short maxLen.
+        const other = { ...vectors.features, charNgrams: [5, 3, 4], maxLen: 40 };
+        expect(textToIds(text, other)).toEqual(reference.textToIds(text, other));
       },
     ),
     { numRuns: 500 },

@@ -9,39 +9,50 @@ export interface HashingSpec {
   charNgrams: number[];
 }
 
+const FNV_BASIS = 0x811c9dc5;
+
 /**
  * FNV-1a 32-bit over the UTF-8 bytes of a string (the spec's hash; not the shard router's UTF-16 variant). The UTF-8
  * bytes are produced inline (no TextEncoder allocation per feature: this runs ~100 times per message); a lone
- * surrogate hashes as U+FFFD, exactly as TextEncoder would encode it.
+ * surrogate hashes as U+FFFD, exactly as TextEncoder would encode it. `seed`: an FNV state to continue instead of the
+ * offset basis (a bigram continues its first word's hash).
  */
-export function fnv1a32Utf8(text: string, start = 0, end = text.length): number {
-  let h = 0x811c9dc5;
+export function fnv1a32Utf8(text: string, start = 0, end = text.length, seed = FNV_BASIS): number {
+  let h = seed;
   for (let i = start; i < end; i++) {
     let c = text.charCodeAt(i);
     if (c < 0x80) {
       h = Math.imul(h ^ c, 0x01000193);
       continue;
     }
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < end ? text.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-      } else c = 0xfffd;
+    if (c < 0xd800 || c > 0xdfff) {
+      h = fnvStepBmp(h, c);
+      continue;
     }
-    if (c < 0x800) {
-      h = Math.imul(h ^ (0xc0 | (c >> 6)), 0x01000193);
-    } else if (c < 0x10000) {
-      h = Math.imul(h ^ (0xe0 | (c >> 12)), 0x01000193);
-      h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
-    } else {
-      h = Math.imul(h ^ (0xf0 | (c >> 18)), 0x01000193);
-      h = Math.imul(h ^ (0x80 | ((c >> 12) & 0x3f)), 0x01000193);
-      h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
+    const next = i + 1 < end ? text.charCodeAt(i + 1) : 0;
+    if (c > 0xdbff || next < 0xdc00 || next > 0xdfff) {
+      h = fnvStepBmp(h, 0xfffd);
+      continue;
     }
+    c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+    i++;
+    h = Math.imul(h ^ (0xf0 | (c >> 18)), 0x01000193);
+    h = Math.imul(h ^ (0x80 | ((c >> 12) & 0x3f)), 0x01000193);
+    h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
     h = Math.imul(h ^ (0x80 | (c & 0x3f)), 0x01000193);
   }
   return h >>> 0;
+}
+
+/** FNV-1a state `h` extended by the UTF-8 bytes of one BMP code point that is not a surrogate. */
+function fnvStepBmp(h: number, c: number): number {
+  if (c < 0x80) return Math.imul(h ^ c, 0x01000193);
+  if (c < 0x800) h = Math.imul(h ^ (0xc0 | (c >> 6)), 0x01000193);
+  else {
+    h = Math.imul(h ^ (0xe0 | (c >> 12)), 0x01000193);
+    h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
+  }
+  return Math.imul(h ^ (0x80 | (c & 0x3f)), 0x01000193);
 }
 
 /** Spec section 1: well-formed, NFKC, lower case, apostrophes removed, digits 1-9 folded to 0. */
@@ -95,18 +106,6 @@ export function tokenizeForHashing(text: string): Token[] {
   return tokens;
 }
 
-/** FNV-1a state `h` extended by one UTF-16 unit that is a whole BMP code point (not a surrogate). */
-function fnvStepBmp(h: number, c: number): number {
-  if (c < 0x80) return Math.imul(h ^ c, 0x01000193);
-  if (c < 0x800) h = Math.imul(h ^ (0xc0 | (c >> 6)), 0x01000193);
-  else {
-    h = Math.imul(h ^ (0xe0 | (c >> 12)), 0x01000193);
-    h = Math.imul(h ^ (0x80 | ((c >> 6) & 0x3f)), 0x01000193);
-  }
-  return Math.imul(h ^ (0x80 | (c & 0x3f)), 0x01000193);
-}
-
-const FNV_BASIS = 0x811c9dc5;
 const WORD = 1;
 const SYMBOL = 2;
 
@@ -165,7 +164,7 @@ export function textToIds(text: string, spec: HashingSpec): number[] {
 
 function hashInto(s: string, spec: HashingSpec): void {
   const { wordBuckets, charBuckets, charNgrams } = spec;
-  const ascending = charNgrams.every((n, k) => k === 0 || n > (charNgrams[k - 1] as number));
+  const bySize = sizeOrder(charNgrams);
   let previous = -1; // FNV state after the previous token (-1: none yet)
   const length = s.length;
   let i = 0;
@@ -189,27 +188,27 @@ function hashInto(s: string, spec: HashingSpec): void {
     const token = fnv1a32Utf8(s, i, end);
     if (take(1 + (token % wordBuckets))) return;
     if (previous !== -1) {
-      let bigram = Math.imul(previous ^ 0x20, 0x01000193);
-      for (let k = i; k < end; k++) bigram = fnvStepBmpOrPair(bigram, s, k);
-      if (take(1 + ((bigram >>> 0) % wordBuckets))) return;
+      // "previous token" + " " + this token: the previous token's hash continued by a space, then this token.
+      const bigram = fnv1a32Utf8(s, i, end, Math.imul(previous ^ 0x20, 0x01000193));
+      if (take(1 + (bigram % wordBuckets))) return;
     }
-    if (kind === WORD && takeCharNgrams(s, i, end, charNgrams, ascending, 1 + wordBuckets, charBuckets)) return;
+    if (kind === WORD && takeCharNgrams(s, i, end, charNgrams, bySize, 1 + wordBuckets, charBuckets)) return;
     previous = token;
     i = end;
   }
 }
 
-/** Extends `h` by the UTF-16 unit at k (a symbol token may be a surrogate pair: hash its code point once). */
-function fnvStepBmpOrPair(h: number, s: string, k: number): number {
-  const c = s.charCodeAt(k);
-  if (c < 0xd800 || c > 0xdfff) return fnvStepBmp(h, c);
-  if (c >= 0xdc00) return h; // the low half of a pair: its code point was hashed with the high half
-  const cp = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(k + 1) - 0xdc00);
-  h = Math.imul(h ^ (0xf0 | (cp >> 18)), 0x01000193);
-  h = Math.imul(h ^ (0x80 | ((cp >> 12) & 0x3f)), 0x01000193);
-  h = Math.imul(h ^ (0x80 | ((cp >> 6) & 0x3f)), 0x01000193);
-  return Math.imul(h ^ (0x80 | (cp & 0x3f)), 0x01000193);
+/** The n-gram sizes' indices from the shortest up, so that a start position's n-grams are hashed as one run. */
+function sizeOrder(sizes: readonly number[]): readonly number[] {
+  let order = sizeOrders.get(sizes);
+  if (order === undefined) {
+    order = sizes.map((_, q) => q).sort((a, b) => (sizes[a] as number) - (sizes[b] as number));
+    sizeOrders.set(sizes, order);
+  }
+  return order;
 }
+
+const sizeOrders = new WeakMap<readonly number[], readonly number[]>();
 
 /** Takes the character n-grams of the word s[start, end) wrapped in "<" ">"; true once maxLen ids are reached. */
 function takeCharNgrams(
@@ -217,7 +216,7 @@ function takeCharNgrams(
   start: number,
   end: number,
   sizes: readonly number[],
-  ascending: boolean,
+  bySize: readonly number[],
   base: number,
   buckets: number,
 ): boolean {
@@ -226,21 +225,13 @@ function takeCharNgrams(
   units[0] = 0x3c;
   for (let k = start; k < end; k++) units[k - start + 1] = s.charCodeAt(k);
   units[m - 1] = 0x3e;
-  if (!ascending) {
-    for (const n of sizes)
-      for (let p = 0; p + n <= m; p++) {
-        let h = FNV_BASIS;
-        for (let k = p; k < p + n; k++) h = fnvStepBmp(h, units[k] as number);
-        if (take(base + ((h >>> 0) % buckets))) return true;
-      }
-    return false;
-  }
   if (ngramHashes.length < sizes.length * m) ngramHashes = new Uint32Array(sizes.length * m * 2);
   const hashes = ngramHashes;
   for (let p = 0; p < m; p++) {
     let h = FNV_BASIS;
     let k = p;
-    for (let q = 0; q < sizes.length; q++) {
+    for (let j = 0; j < bySize.length; j++) {
+      const q = bySize[j] as number;
       const n = sizes[q] as number;
       if (p + n > m) break;
       for (; k < p + n; k++) h = fnvStepBmp(h, units[k] as number);
