@@ -1,7 +1,9 @@
 // Our small typed wrapper around nact. nact gives each actor a mailbox processed one message at a time; this host
 // adds what nact lacks: typed actor kinds, spawn-on-demand by key, state loaded from LMDB on first use, and
 // passivation (an idle actor with no write in flight is stopped and dropped, so memory follows active keys, not all
-// keys ever seen). An actor that throws is stopped too; its next message respawns it from durable state.
+// keys ever seen), and a cap on live actors: past it, the least recently used idle actors are passivated early, so
+// memory stays bounded however many distinct keys are active at once (an overload, a campaign reaching 1M customers).
+// An actor that throws is stopped too; its next message respawns it from durable state.
 import { dispatch, spawn, start, stop, type Ref } from 'nact';
 import type { Logger } from 'pino';
 
@@ -45,8 +47,19 @@ interface Entry {
 export interface ActorHostOptions {
   /** Idle time after which an actor is passivated. @default 120000 */
   passivateAfterMs: number;
+  /**
+   * Most actors (all kinds together) kept in memory. Past it, the least recently used idle ones are passivated
+   * before their idle period ends; actors with messages queued or writes in flight are never passivated, so the
+   * count can exceed the cap only by those. Undefined: no cap (idle passivation only).
+   */
+  maxLive?: number;
   logger: Logger;
 }
+
+/** Actors each eviction pass may skip at the head of a kind's LRU order because they are busy (bounds its cost). */
+const BUSY_SCAN_LIMIT = 64;
+/** Most actors one sweep passivates for the cap (about 25 ms of work at ~12 µs each). */
+const EVICTIONS_PER_SWEEP = 2_000;
 
 export class ActorHost {
   private readonly system = start();
@@ -55,6 +68,7 @@ export class ActorHost {
   private readonly entries = new Map<string, Map<string, Entry>>();
   private readonly sweep: NodeJS.Timeout;
   private passivatedTotal = 0;
+  private evictedTotal = 0;
   private spawned = 0;
 
   constructor(private readonly options: ActorHostOptions) {
@@ -73,10 +87,14 @@ export class ActorHost {
 
   /** Delivers a message to the actor for `key`, spawning (and loading) it if it is not in memory. */
   tell<Msg>(kind: ActorKind<Msg>, key: string, msg: Msg): void {
+    const live = this.entries.get(kind.name)?.size;
     const entry = this.entry(kind.name, key);
     entry.queued++;
     entry.lastUsed = Date.now();
     dispatch(entry.ref, msg);
+    // A spawn over the cap passivates up to two idle actors (never this one: its message is queued), so the count
+    // comes back under the cap as fast as new keys arrive, without waiting for the next sweep.
+    if (this.options.maxLive !== undefined && this.entries.get(kind.name)?.size !== live) this.evictOverCap(2);
   }
 
   /** Whether the actor for `key` is currently in memory. */
@@ -88,8 +106,21 @@ export class ActorHost {
     return this.entries.get(kind.name)?.size ?? 0;
   }
 
+  /** Actors passivated so far: idle, or evicted over the cap. */
   get passivated(): number {
     return this.passivatedTotal;
+  }
+
+  /** Actors passivated early because the live count was over `maxLive`. */
+  get evicted(): number {
+    return this.evictedTotal;
+  }
+
+  /** Actors of every kind in memory now. */
+  get live(): number {
+    let n = 0;
+    for (const byKey of this.entries.values()) n += byKey.size;
+    return n;
   }
 
   /** The actor for `key`, spawned if needed, moved to the most-recently-used end of its kind's map. */
@@ -150,7 +181,39 @@ export class ActorHost {
       }
     }
     this.passivatedTotal += stopped;
-    return stopped;
+    // Bounded, like the idle sweep: a large excess (the cap lowered at a restart) is worked off over a few sweeps.
+    return stopped + this.evictOverCap(EVICTIONS_PER_SWEEP);
+  }
+
+  /**
+   * Passivates the least recently used idle actors (across kinds) while more than `maxLive` are in memory, at most
+   * `budget` of them. Returns how many were passivated.
+   */
+  evictOverCap(budget: number): number {
+    const cap = this.options.maxLive;
+    if (cap === undefined) return 0;
+    let excess = this.live - cap;
+    let evicted = 0;
+    while (excess > 0 && evicted < budget) {
+      let victim: { kindName: string; key: string; entry: Entry } | undefined;
+      for (const [kindName, byKey] of this.entries) {
+        let scanned = 0;
+        for (const [key, entry] of byKey) {
+          if (entry.queued === 0 && !entry.actor.isBusy()) {
+            if (victim === undefined || entry.lastUsed < victim.entry.lastUsed) victim = { kindName, key, entry };
+            break;
+          }
+          if (++scanned >= BUSY_SCAN_LIMIT) break;
+        }
+      }
+      if (victim === undefined) break; // everything near the LRU heads is busy: try again at the next sweep
+      this.drop(victim.kindName, victim.key, victim.entry);
+      evicted++;
+      excess--;
+    }
+    this.passivatedTotal += evicted;
+    this.evictedTotal += evicted;
+    return evicted;
   }
 
   close(): void {

@@ -12,7 +12,7 @@ import type {
   ShardRequestType,
   ShardResponse,
 } from './protocol.js';
-import { ShardRuntime } from './shard-runtime.js';
+import { ShardRuntime, shardActorCap } from './shard-runtime.js';
 import { PendingAnalyses } from './pending-analyses.js';
 import { shardOf } from './shard-router.js';
 import type { ShardTransport } from './shard-transport.js';
@@ -21,6 +21,8 @@ export interface InProcessShardsOptions {
   shards: number;
   storage: Storage;
   passivateAfterMs: number;
+  /** The node's cap on actors in memory, split evenly between the shards; undefined or 0: none. */
+  maxLiveActors?: number;
   archiveAfterMs: number;
   analysis?: ShardAnalysisOptions;
   /** Round-trip requests, answers and errors through the thread frame codec. @default true */
@@ -36,9 +38,17 @@ export class InProcessShards implements ShardTransport {
     this.isolate = options.isolate ?? true;
     // One overlay for all: a read may be served by any shard, and here they all share this thread.
     const pending = new PendingAnalyses();
+    const { maxLiveActors, ...shared } = options;
     this.runtimes = Array.from(
       { length: options.shards },
-      (_, shard) => new ShardRuntime({ ...options, shard, pending, logger: options.logger.child({ shard }) }),
+      (_, shard) =>
+        new ShardRuntime({
+          ...shared,
+          ...shardActorCap(maxLiveActors, options.shards),
+          shard,
+          pending,
+          logger: options.logger.child({ shard }),
+        }),
     );
   }
 

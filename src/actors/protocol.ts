@@ -94,6 +94,8 @@ export interface ShardStats {
   shard: number;
   actors: { conversations: number; customers: number; identities: number };
   passivated: number;
+  /** Of those, passivated early because the shard was over its live-actor cap. */
+  evicted: number;
   heapUsed: number;
   rss: number;
   /** p99 event-loop delay since the previous stats request, ms. */
@@ -224,6 +226,8 @@ export interface ShardWorkerData {
   shards: number;
   dataDir: string;
   passivateAfterMs: number;
+  /** This shard's cap on actors in memory; undefined: none. */
+  maxLiveActors?: number;
   archiveAfterMs: number;
   faultInjection: boolean;
   logLevel: string;

@@ -21,6 +21,7 @@ import {
 import { workerExecArgv } from '../observability/index.js';
 import { CoalescingFlush } from './coalescing-flush.js';
 import { shardOf } from './shard-router.js';
+import { shardActorCap } from './shard-runtime.js';
 import type { ShardTransport } from './shard-transport.js';
 
 export interface ShardPoolOptions {
@@ -29,6 +30,8 @@ export interface ShardPoolOptions {
   /** How long a request may wait for its shard's answer. @default 10000 */
   requestTimeoutMs: number;
   passivateAfterMs: number;
+  /** The node's cap on actors in memory, split evenly between the shards; undefined or 0: none. */
+  maxLiveActors?: number;
   archiveAfterMs: number;
   /** Requests held per shard while it restarts; more are refused with SHARD_UNAVAILABLE. @default 10000 */
   maxHeldPerShard?: number;
@@ -142,6 +145,7 @@ export class ShardPool implements ShardTransport {
       shards: options.shards,
       dataDir: options.dataDir,
       passivateAfterMs: options.passivateAfterMs,
+      ...shardActorCap(options.maxLiveActors, options.shards),
       archiveAfterMs: options.archiveAfterMs,
       faultInjection: options.faultInjection ?? false,
       logLevel: options.logLevel,

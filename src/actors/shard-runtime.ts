@@ -35,6 +35,8 @@ export interface ShardRuntimeOptions {
   shards: number;
   storage: Storage;
   passivateAfterMs: number;
+  /** This shard's cap on actors in memory (all kinds); undefined: none. */
+  maxLiveActors?: number;
   archiveAfterMs: number;
   /** Message analysis (off unless the node runs an inference pool). */
   analysis?: ShardAnalysisOptions;
@@ -47,6 +49,11 @@ export interface ShardRuntimeOptions {
   logger: Logger;
 }
 
+/** One shard's share of the node's live-actor cap, as an option to spread (none when the node has no cap). */
+export function shardActorCap(nodeCap: number | undefined, shards: number): { maxLiveActors?: number } {
+  return nodeCap === undefined || nodeCap <= 0 ? {} : { maxLiveActors: Math.max(1, Math.ceil(nodeCap / shards)) };
+}
+
 export class ShardRuntime {
   readonly host: ActorHost;
   private readonly sweeper: ArchivalSweeper;
@@ -55,7 +62,11 @@ export class ShardRuntime {
   constructor(private readonly options: ShardRuntimeOptions) {
     const { storage, logger } = options;
     const analysis = options.analysis ?? ANALYSIS_DISABLED;
-    this.host = new ActorHost({ passivateAfterMs: options.passivateAfterMs, logger });
+    this.host = new ActorHost({
+      passivateAfterMs: options.passivateAfterMs,
+      ...(options.maxLiveActors === undefined ? {} : { maxLive: options.maxLiveActors }),
+      logger,
+    });
     this.host.register(
       IDENTITY,
       (key) => {
@@ -282,6 +293,7 @@ export class ShardRuntime {
         identities: this.host.count(IDENTITY),
       },
       passivated: this.host.passivated,
+      evicted: this.host.evicted,
       heapUsed: memory.heapUsed,
       rss: memory.rss,
       eventLoopLagP99Ms: lag,

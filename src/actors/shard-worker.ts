@@ -21,6 +21,7 @@ const runtime = new ShardRuntime({
   shards: data.shards,
   storage,
   passivateAfterMs: data.passivateAfterMs,
+  ...(data.maxLiveActors === undefined ? {} : { maxLiveActors: data.maxLiveActors }),
   archiveAfterMs: data.archiveAfterMs,
   analysis: data.analysis,
   logger,

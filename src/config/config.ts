@@ -203,6 +203,13 @@ export const configSchema = z.object({
   requestTimeoutMs: z.number().int().min(100),
   /** Idle time after which an actor is evicted from memory (it reloads from LMDB on demand). @default 120000 */
   passivateAfterMs: z.number().int().min(10),
+  /**
+   * Most actors (conversations, customers, identities together) the node keeps in memory, split evenly between its
+   * shards; past it the least recently used idle ones are passivated early (they reload from LMDB on their next
+   * message), so memory stays bounded however many customers write at once. About 5 KB of heap each (15 KB per
+   * active conversation with its customer and identity). 0: no cap. @default 300000
+   */
+  maxLiveActors: z.number().int().min(0),
   /** Inactivity after which a conversation is archived. @default 86400000 (24 h) */
   archiveAfterMs: z.number().int().min(10),
   /** Lets tests crash a shard worker on purpose (POST /v1/admin/shards/:n/crash). Never enable in production. */
@@ -237,6 +244,7 @@ export function defaultConfig(): OmniConfig {
     maxBodyBytes: 1024 * 1024,
     requestTimeoutMs: 10_000,
     passivateAfterMs: 120_000,
+    maxLiveActors: 300_000,
     archiveAfterMs: 24 * 60 * 60 * 1000,
     faultInjection: false,
     tenants: [],
@@ -297,6 +305,7 @@ export const ENV_OVERRIDES = {
   MAX_BODY_BYTES: 'maxBodyBytes',
   REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
   PASSIVATE_AFTER_MS: 'passivateAfterMs',
+  MAX_LIVE_ACTORS: 'maxLiveActors',
   ARCHIVE_AFTER_MS: 'archiveAfterMs',
   OMNICX_FAULT_INJECTION: 'faultInjection',
   PUBLIC_URL: 'publicUrl',
@@ -351,6 +360,7 @@ const NUMERIC = new Set<string>([
   'maxBodyBytes',
   'requestTimeoutMs',
   'passivateAfterMs',
+  'maxLiveActors',
   'archiveAfterMs',
   'mediaMaxBytes',
   'channels.email.ingressPort',

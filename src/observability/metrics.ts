@@ -130,6 +130,16 @@ export class NodeMetrics {
       },
     });
     new Gauge({
+      name: 'omnicx_actors_evicted',
+      help: 'Actors passivated early since start because their shard was over its live-actor cap (MAX_LIVE_ACTORS)',
+      labelNames: ['shard'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const s of await stats().catch(() => [])) this.set({ shard: String(s.shard) }, s.evicted);
+      },
+    });
+    new Gauge({
       name: 'omnicx_shard_heap_used_bytes',
       help: 'V8 heap used by each shard worker',
       labelNames: ['shard'] as const,
