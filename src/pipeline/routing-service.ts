@@ -19,6 +19,7 @@ import {
 import type { NodeMetrics } from '../observability/index.js';
 import type { RoutingStore } from '../persistence/index.js';
 import {
+  RecentMap,
   Router,
   type AgentProfile,
   type AgentView,
@@ -28,6 +29,9 @@ import {
   type WorkItem,
 } from '../routing/index.js';
 import type { AnalysedEvent, MessageRef } from './analysis-pipeline.js';
+
+/** Conversations whose automated answers in a row are remembered (about 100 bytes each). */
+const MAX_BOT_ATTEMPTS_REMEMBERED = 100_000;
 
 /** Everything an agent needs when a conversation is offered (Requirement 10.3): history, analysis, profile, bot. */
 export interface ConversationContext {
@@ -63,8 +67,12 @@ export class RoutingService {
   /** `event` (tenant, RouterEvent) for the agent desk; `customer-message` (tenant, agentId, payload). */
   readonly events = new EventEmitter();
   private readonly routers = new Map<TenantId, Router>();
-  /** Automated answers in a row per conversation: failed automation attempts when the customer keeps writing. */
-  private readonly botAttempts = new Map<string, number>();
+  /**
+   * Automated answers in a row per conversation: failed automation attempts when the customer keeps writing. Only
+   * the most recent conversations are remembered (an entry stayed forever for every conversation automation ever
+   * answered); a forgotten one starts again from zero, which at worst gives the bot one more try.
+   */
+  private readonly botAttempts = new RecentMap<string, number>(MAX_BOT_ATTEMPTS_REMEMBERED);
   private timer: NodeJS.Timeout | undefined;
   private decisionCount = 0;
 

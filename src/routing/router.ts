@@ -44,12 +44,18 @@ import {
   type WorkItem,
 } from './routing-types.js';
 import { erlangCWaitMs, positionWaitMs } from './wait-estimate.js';
+import { RecentMap } from './recent-map.js';
 
 export interface RouterOptions {
   /** Prefix of decision ids (default 'rd_'). */
   idPrefix?: string;
-  /** Size of the in-memory decision log (and of the action log); default 100,000. */
+  /**
+   * Size of the in-memory decision log; default 10,000. Every decision is also stored (RoutingStore), which is what
+   * a conversation's history is read from: this log only has to cover writes still in flight, and `decisions()`.
+   */
   maxDecisionsKept?: number;
+  /** Size of the agent-assist action log (outcomes the recommendations learn from); default 100,000. */
+  maxActionsKept?: number;
   /** Called with an error a listener threw (default: rethrown asynchronously, so it is not lost). */
   onListenerError?: (error: unknown) => void;
 }
@@ -95,7 +101,7 @@ export class Router {
   private readonly listeners: Array<(e: RouterEvent) => void> = [];
   private readonly onListenerError: (error: unknown) => void;
   private readonly idPrefix: string;
-  private readonly intents = new Map<string, string>();
+  private readonly intents = new RecentMap<string, string>(MAX_INTENTS_REMEMBERED);
   private pending: RouterEvent[] = [];
   private depth = 0;
   private seq = 0;
@@ -108,9 +114,11 @@ export class Router {
   constructor(policy?: Partial<RoutingPolicy>, options: RouterOptions = {}) {
     this.policy = resolvePolicy(policy);
     this.idPrefix = options.idPrefix ?? 'rd_';
-    const kept = options.maxDecisionsKept ?? 100_000;
-    this.log = new DecisionLog(kept);
-    this.assist = new AgentAssist(kept, this.policy.humanUrgency);
+    this.log = new DecisionLog(options.maxDecisionsKept ?? 10_000);
+    this.assist = new AgentAssist(
+      options.maxActionsKept ?? options.maxDecisionsKept ?? 100_000,
+      this.policy.humanUrgency,
+    );
     this.escalation = new EscalationDetector(this.policy.escalationKeywords);
     this.onListenerError =
       options.onListenerError ??
@@ -631,12 +639,7 @@ export class Router {
   }
 
   private rememberIntent(conversationId: string, intent: string): void {
-    this.intents.delete(conversationId);
     this.intents.set(conversationId, intent);
-    if (this.intents.size > MAX_INTENTS_REMEMBERED) {
-      const oldest = this.intents.keys().next().value;
-      if (oldest !== undefined) this.intents.delete(oldest);
-    }
   }
 
   private queueFor(skill: string, language: string): QueueActor {
