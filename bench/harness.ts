@@ -165,6 +165,8 @@ function forkChild<T extends { type: string }>(script: string, config: unknown):
 interface ProcSample {
   t: number;
   rssMiB: number;
+  /** The anonymous part of RSS (JS heaps, native allocations); the rest is file pages (LMDB's map, code). */
+  anonMiB: number;
   cpuPct: number;
 }
 
@@ -204,6 +206,7 @@ class ProcSampler {
     try {
       const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
       const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+      const anon = Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
       const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]);
@@ -219,7 +222,7 @@ class ProcSampler {
       }
       this.last = { at: now, ticks, mainTicks };
       this.peakRssMiB = Math.max(this.peakRssMiB, rss);
-      this.samples.push({ t: (now - this.start) / 1000, rssMiB: rss, cpuPct: pct });
+      this.samples.push({ t: (now - this.start) / 1000, rssMiB: rss, anonMiB: anon, cpuPct: pct });
     } catch {
       // the process is gone (killed on purpose); the next switchTo() resumes
     }
@@ -302,6 +305,8 @@ interface StepFigures {
   /** The main thread's share of it. */
   mainCpuMsPerMessage: number;
   peakRssMiB: number;
+  /** Peak of the anonymous part alone: memory the node holds, as opposed to LMDB file pages the kernel may drop. */
+  peakAnonMiB: number;
   proc: ProcSample[];
   events: Array<{ t: number; label: string }>;
   metrics: Record<string, number>;
@@ -603,6 +608,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
     cpuMsPerMessage: done.acked > 0 ? (cpuSeconds * 1000) / done.acked : 0,
     mainCpuMsPerMessage: done.acked > 0 ? (mainCpuSeconds * 1000) / done.acked : 0,
     peakRssMiB: Math.round(Math.max(0, ...session.sampler.samples.slice(procFrom).map((p) => p.rssMiB))),
+    peakAnonMiB: Math.round(Math.max(0, ...session.sampler.samples.slice(procFrom).map((p) => p.anonMiB))),
     proc: session.sampler.samples.slice(procFrom),
     events,
     metrics: diff(after, before),
@@ -824,6 +830,7 @@ function writeReport(
   const t0 = main.proc[0]?.t ?? 0;
   const memory: Series[] = [
     { name: 'RSS MiB', color: colors[0] as string, points: main.proc.map((p) => [p.t - t0, p.rssMiB]) },
+    { name: 'anonymous MiB', color: colors[2] as string, points: main.proc.map((p) => [p.t - t0, p.anonMiB]) },
     { name: 'CPU %', color: colors[1] as string, points: main.proc.map((p) => [p.t - t0, p.cpuPct]) },
   ];
   const pct: Series[] = all.flatMap((r, i) => [
@@ -1037,7 +1044,7 @@ ${agentLine}
 ${verifyLine}
 Replies delivered to the local provider server (agents' answers, expected-wait notices): ${main.providerDeliveries}.
 Webhooks sent ${main.customers?.sent ?? 0}, acknowledged ${main.customers?.acked ?? 0}, never acknowledged ${unacked}, retries ${main.customers?.retries ?? 0}${main.restartMs === undefined ? '' : `; node restarted in ${main.restartMs} ms after kill -9`}. Errors: ${errors || 'none'}.
-Node (main process with its shard and inference threads): ${main.cpuSeconds.toFixed(1)} CPU-s (${main.cpuMsPerMessage.toFixed(3)} ms per message, of which the main thread ${main.mainCpuMsPerMessage.toFixed(3)} ms), peak RSS ${fmt(main.peakRssMiB)} MiB.
+Node (main process with its shard and inference threads): ${main.cpuSeconds.toFixed(1)} CPU-s (${main.cpuMsPerMessage.toFixed(3)} ms per message, of which the main thread ${main.mainCpuMsPerMessage.toFixed(3)} ms), peak RSS ${fmt(main.peakRssMiB)} MiB (anonymous: ${fmt(main.peakAnonMiB)} MiB; the rest is LMDB's mapped file pages and code, which the kernel can reclaim).
 
 ${targets}
 ${failures.length > 0 ? `\n**FAILED: ${failures.join('; ')}**\n` : ''}`;
