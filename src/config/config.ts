@@ -410,7 +410,9 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: string): OmniConfig {
   const merged: Record<string, unknown> = { ...defaultConfig() };
-  const file = configPath ?? env.OMNICX_CONFIG ?? (existsSync('omnicx.config.json') ? 'omnicx.config.json' : undefined);
+  // An empty OMNICX_CONFIG is unset, like every other variable here (`OMNICX_CONFIG= npm start`).
+  const fromEnv = env.OMNICX_CONFIG === '' ? undefined : env.OMNICX_CONFIG;
+  const file = configPath ?? fromEnv ?? (existsSync('omnicx.config.json') ? 'omnicx.config.json' : undefined);
   if (file !== undefined) {
     let parsed: unknown;
     try {

@@ -14,6 +14,10 @@ test('embedded defaults', () => {
     tenants: [],
   });
   expect(config.shards).toBeGreaterThanOrEqual(1);
+  expect(config.maxLiveActors).toBe(300_000);
+  // Empty variables are unset, OMNICX_CONFIG included (it used to be read as a file named '').
+  expect(loadConfig({ OMNICX_CONFIG: '', PORT: '', MAX_LIVE_ACTORS: '' }, undefined)).toEqual(config);
+  expect(loadConfig({ MAX_LIVE_ACTORS: '0' }, undefined).maxLiveActors).toBe(0);
 });
 
 test('file values, then environment overrides', () => {
