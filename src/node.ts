@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { ActorGateway, InProcessShards, ShardPool, type ShardTransport } from './actors/index.js';
 import type { OmniConfig } from './config/index.js';
-import { createLogger, NodeMetrics, type Logger } from './observability/index.js';
+import { createLogger, EventLoopUtilization, NodeMetrics, type Logger } from './observability/index.js';
 import { Storage } from './persistence/index.js';
 import { Server as SocketIoServer } from 'socket.io';
 import { messageText, type ChannelType, type ConversationId, type TenantId } from './domain/index.js';
@@ -29,6 +29,8 @@ import { AgentTokens } from './transport/agent-tokens.js';
 export class OmniNode {
   readonly logger: Logger;
   readonly metrics = new NodeMetrics();
+  /** The main thread's event-loop utilization (0-1): a gauge, and when inference batches wait to fill. */
+  private readonly loopUtilization = new EventLoopUtilization();
   private pool: ShardPool | undefined;
   private inlineShards: InProcessShards | undefined;
   private server: HttpServer | undefined;
@@ -163,6 +165,11 @@ export class OmniNode {
     this.observeRouting(routing);
     routing.start();
 
+    this.metrics.observe(
+      'omnicx_event_loop_utilization',
+      "The main thread's event-loop utilization over the last 0.5 s (0 idle, 1 never idle)",
+      () => [{ value: this.loopUtilization.current }],
+    );
     let analyzer: AnalyzeService | undefined;
     if (config.inference.enabled) {
       const inference = new InferencePool({
@@ -171,6 +178,7 @@ export class OmniNode {
         intraOpNumThreads: config.inference.intraOpNumThreads,
         maxBatch: config.inference.maxBatch,
         maxWaitMs: config.inference.maxWaitMs,
+        waitWhen: () => this.loopUtilization.current > config.inference.waitAboveUtilization,
         maxQueue: config.inference.maxQueue,
         products: config.inference.products,
         defaultCurrency: config.inference.defaultCurrency,
@@ -405,6 +413,7 @@ export class OmniNode {
       await this.inference?.close();
       await this.pool?.close();
       this.inlineShards?.close();
+      this.loopUtilization.stop();
       await this.storage?.flushed();
       this.storage?.close();
       this.logger.info('stopped');

@@ -110,12 +110,15 @@ const inferenceSchema = z
     maxBatch: z.number().int().min(1).max(1024),
     /**
      * With an inference worker idle, how long a message waits for others to join its batch (0: the current event-loop
-     * turn; while workers are busy, messages batch up on their own). A batch has a fixed cost (a thread hop each way,
-     * one onnxruntime run: about 0.3 ms), so at moderate rates a short wait saves CPU for everything else: at 300
-     * messages/s, 8 ms cut the node's CPU per message by 10 % (3.81 → 3.43 ms, four alternating pairs of runs,
-     * bench/RESULTS.md) and did not lengthen the tail. @default 8
+     * turn; while workers are busy, messages batch up on their own). Only while the main thread is busier than
+     * `waitAboveUtilization`: a batch has a fixed cost (a thread hop each way, one onnxruntime run: about 0.3 ms), so
+     * when CPU is short a short wait saves it for everything else (at 300 messages/s, 8 ms cut the node's CPU per
+     * message by 10 %), and when the node is quiet nothing is held back (an unconditional 8 ms wait cost the 50-ms
+     * p99 at 50-200 messages/s; bench/RESULTS.md). @default 8
      */
     maxWaitMs: z.number().min(0).max(1000),
+    /** The main thread's event-loop utilization (0-1, last 0.5 s) above which `maxWaitMs` applies. @default 0.5 */
+    waitAboveUtilization: z.number().min(0).max(1),
     /** Messages allowed to wait for inference; more are refused (INFERENCE_OVERLOADED). @default 10000 */
     maxQueue: z.number().int().min(1),
     /** Product catalogue for entity extraction (names matched whole-word, case-insensitively). */
@@ -278,6 +281,7 @@ export function defaultConfig(): OmniConfig {
       intraOpNumThreads: 1,
       maxBatch: 32,
       maxWaitMs: 8,
+      waitAboveUtilization: 0.5,
       maxQueue: 10_000,
       products: [],
       defaultCurrency: 'USD',
@@ -346,6 +350,7 @@ export const ENV_OVERRIDES = {
   INFERENCE_THREADS: 'inference.intraOpNumThreads',
   INFERENCE_MAX_QUEUE: 'inference.maxQueue',
   INFERENCE_MAX_WAIT_MS: 'inference.maxWaitMs',
+  INFERENCE_WAIT_ABOVE_UTILIZATION: 'inference.waitAboveUtilization',
   URGENCY_REPEAT_WINDOW_MS: 'urgency.repeatWindowMs',
   INGEST_MAX_IN_FLIGHT: 'admission.maxInFlight',
   ANALYSIS_MAX_BACKLOG: 'admission.maxAnalysisBacklog',
@@ -376,6 +381,7 @@ const NUMERIC = new Set<string>([
   'inference.intraOpNumThreads',
   'inference.maxQueue',
   'inference.maxWaitMs',
+  'inference.waitAboveUtilization',
   'urgency.repeatWindowMs',
   'admission.maxInFlight',
   'admission.maxAnalysisBacklog',

@@ -22,6 +22,12 @@ export interface InferencePoolOptions {
    * event-loop turn. While all workers are busy texts batch up on their own. @default 0
    */
   maxWaitMs?: number;
+  /**
+   * Whether to wait `maxWaitMs` now (checked as a batch starts to form); when it says no, the batch goes at the end
+   * of the turn. E.g. only while the event loop is busy: then a batch's fixed cost is worth saving, and when the node
+   * is quiet a message is not held back. @default always
+   */
+  waitWhen?: () => boolean;
   /** Texts allowed to wait; more are refused with INFERENCE_OVERLOADED. @default 10000 */
   maxQueue?: number;
   /** Product catalogue for entity extraction. */
@@ -123,7 +129,7 @@ export class InferencePool {
       // (dispatch runs on each answer), so no timer is needed. With a worker idle, wait `maxWaitMs` (default: only
       // until the end of this event-loop turn, to group texts that arrived together) rather than send one text.
       else if (this.timer === undefined && this.workers.some((w) => w.ready && w.busy === undefined && !w.retired)) {
-        const wait = this.options.maxWaitMs ?? 0;
+        const wait = this.options.waitWhen === undefined || this.options.waitWhen() ? (this.options.maxWaitMs ?? 0) : 0;
         if (wait > 0) {
           const t = setTimeout(() => this.dispatch(), wait);
           this.timer = { cancel: () => clearTimeout(t) };

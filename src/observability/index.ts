@@ -1,5 +1,6 @@
 // Public surface of logging and metrics.
 export { EventLoopLag } from './event-loop-lag.js';
+export { EventLoopUtilization } from './event-loop-utilization.js';
 export { createLogger, type Logger } from './logger.js';
 export { NodeMetrics } from './metrics.js';
 export { workerExecArgv } from './worker-exec-argv.js';

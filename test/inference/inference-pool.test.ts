@@ -118,3 +118,34 @@ test("each worker's event-loop delay is reported with its answers and read once 
   // Reading resets: with no answer since, every worker reads 0.
   expect(pool.takeEventLoopLag()).toEqual([0, 0]);
 });
+
+test('the batching wait applies only while waitWhen says so: a quiet node sends a lone text at once', async () => {
+  let busy = false;
+  const waiting = new InferencePool({
+    modelsDir: MODELS,
+    workers: 1,
+    maxWaitMs: 400,
+    waitWhen: () => busy,
+    logger: pino({ level: 'silent' }),
+  });
+  await waiting.start();
+  try {
+    await waiting.analyze('warm up');
+    const t0 = performance.now();
+    await waiting.analyze('where is my order');
+    const quiet = performance.now() - t0;
+    busy = true;
+    const before = waiting.stats;
+    const t1 = performance.now();
+    const first = waiting.analyze('where is my order');
+    await new Promise((r) => setTimeout(r, 50));
+    await Promise.all([first, waiting.analyze('cancel my subscription')]); // joins the waiting batch
+    const held = performance.now() - t1;
+    expect(quiet).toBeLessThan(300); // not held for the 400-ms wait
+    expect(held).toBeGreaterThanOrEqual(390);
+    expect(waiting.stats.batches - before.batches).toBe(1);
+    expect(waiting.stats.items - before.items).toBe(2);
+  } finally {
+    await waiting.close();
+  }
+});
