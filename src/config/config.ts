@@ -111,10 +111,10 @@ const inferenceSchema = z
     /**
      * With an inference worker idle, how long a message waits for others to join its batch (0: the current event-loop
      * turn; while workers are busy, messages batch up on their own). Only while the main thread is busier than
-     * `waitAboveUtilization`: a batch has a fixed cost (a thread hop each way, one onnxruntime run: about 0.3 ms), so
-     * when CPU is short a short wait saves it for everything else (at 300 messages/s, 8 ms cut the node's CPU per
-     * message by 10 %), and when the node is quiet nothing is held back (an unconditional 8 ms wait cost the 50-ms
-     * p99 at 50-200 messages/s; bench/RESULTS.md). @default 8
+     * `waitAboveUtilization`. A batch has a fixed cost (a thread hop each way, one onnxruntime run: about 0.3 ms), so
+     * a wait saves CPU when it is short: at a sustained 300 messages/s, 8 ms cut the node's CPU per message by 10 %.
+     * But it adds to every analysed message's latency, and on the 2-core box that cost more than it saved against
+     * a 50-ms p99 (`--find-max`: 200/s with 0, 0-100/s with 8 ms; bench/RESULTS.md), hence off by default. @default 0
      */
     maxWaitMs: z.number().min(0).max(1000),
     /** The main thread's event-loop utilization (0-1, last 0.5 s) above which `maxWaitMs` applies. @default 0.5 */
@@ -280,7 +280,7 @@ export function defaultConfig(): OmniConfig {
       workers: 1,
       intraOpNumThreads: 1,
       maxBatch: 32,
-      maxWaitMs: 8,
+      maxWaitMs: 0,
       waitAboveUtilization: 0.5,
       maxQueue: 10_000,
       products: [],
