@@ -241,7 +241,8 @@ export class ShardRuntime {
         return Promise.resolve(ref === undefined ? null : { ...ref, duplicate: false });
       }
       case 'shard.flushed':
-        return this.durable(Promise.resolve(true as const));
+        // The inbound messages committed so far, not writes committed after them (their analysis, other messages).
+        return this.options.storage.appendsFlushed().then(() => true as const);
       case 'shard.stats':
         return Promise.resolve(this.stats());
       case 'shard.crash':

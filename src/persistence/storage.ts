@@ -24,6 +24,7 @@ import { MediaStore } from './media-store.js';
 import { EmailThreadIndex } from './email-thread-index.js';
 import { MediaJobQueue } from './media-job-queue.js';
 import type { TenantId } from '../domain/index.js';
+import { CommitFlushes } from './commit-flushes.js';
 
 export const ENV_FILE = 'omnicx.mdb';
 
@@ -54,6 +55,8 @@ export interface StorageOptions {
 
 export class Storage {
   private readonly tenantStores = new Map<TenantId, TenantStore>();
+  /** The flush of the newest committed inbound append (see CommitFlushes). */
+  private readonly commits: CommitFlushes;
   readonly archiveDue: ArchiveDueIndex;
   readonly analysisDue: AnalysisDueIndex;
   readonly routing: RoutingStore;
@@ -69,6 +72,7 @@ export class Storage {
     private readonly root: RootDatabase,
     readonly dbs: Databases,
   ) {
+    this.commits = new CommitFlushes(() => root.flushed);
     this.archiveDue = new ArchiveDueIndex(dbs['archive-due']);
     this.analysisDue = new AnalysisDueIndex(dbs['analysis-due']);
     this.routing = new RoutingStore(dbs.agents, dbs['routing-decisions']);
@@ -96,7 +100,14 @@ export class Storage {
     }
     let root: RootDatabase;
     try {
-      root = open({ path: envPath, maxDbs: 32, mapSize: options.mapSize ?? 64 * 1024 ** 3, compression: false });
+      root = open({
+        path: envPath,
+        maxDbs: 32,
+        mapSize: options.mapSize ?? 64 * 1024 ** 3,
+        compression: false,
+        // Writes still resolve at commit; each also gets its own transaction's `flushed` (CommitFlushes).
+        separateFlushed: true,
+      });
     } catch (error) {
       throw new IncompatibleDataDirError(dataDir, `a file LMDB cannot open (${(error as Error).message})`);
     }
@@ -134,7 +145,7 @@ export class Storage {
   forTenant(tenant: TenantId): TenantStore {
     let store = this.tenantStores.get(tenant);
     if (store === undefined) {
-      store = new TenantStore(tenant, this.dbs);
+      store = new TenantStore(tenant, this.dbs, this.commits);
       this.tenantStores.set(tenant, store);
     }
     return store;
@@ -143,6 +154,14 @@ export class Storage {
   /** Resolves when every write issued so far is committed and flushed. */
   flushed(): Promise<boolean> {
     return this.root.flushed;
+  }
+
+  /**
+   * Resolves when every inbound message committed so far is flushed, without waiting for transactions committed
+   * later (see CommitFlushes): what acknowledging a provider's webhook needs.
+   */
+  async appendsFlushed(): Promise<void> {
+    await this.commits.committed();
   }
 
   close(): void {

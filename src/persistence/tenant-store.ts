@@ -17,6 +17,7 @@ import { keys } from './key-layout.js';
 import type { AnalysisDueValue } from './analysis-due-index.js';
 import type { OutboxRecord } from './outbox-store.js';
 import type { Databases } from './storage.js';
+import type { CommitFlushes } from './commit-flushes.js';
 
 /** The dedup index entry: what a provider message id was stored as. */
 export interface ProviderMessageRef {
@@ -30,6 +31,8 @@ export class TenantStore {
   constructor(
     readonly tenant: TenantId,
     private readonly dbs: Databases,
+    /** Inbound appends are tracked here, so their acknowledgement waits for their own fsync only. */
+    private readonly commits?: CommitFlushes,
   ) {}
 
   private owned<T extends { tenantId: TenantId }>(record: unknown): T | undefined {
@@ -97,12 +100,13 @@ export class TenantStore {
 
   /**
    * The append path: the message, the conversation's new head (lastSeq, lastActivityAt) and the provider-id dedup
-   * entry commit in one transaction. The promise resolves only after that commit is durable.
+   * entry commit in one transaction. The promise resolves at commit (visible, safe from a process crash); the
+   * fsync follows (`Storage.appendsFlushed`).
    */
   appendMessage(conversation: Conversation, message: UnifiedMessage, awaitsAnalysis = false): Promise<boolean> {
     const t = this.tenant;
     const dbs = this.db;
-    return dbs.messages.batch(() => {
+    const write = dbs.messages.batch(() => {
       void dbs.messages.put(keys.message(t, message.conversationId, message.seq), message);
       if (awaitsAnalysis) {
         const due: AnalysisDueValue = { customerId: message.customerId, at: message.receivedAt, attempts: 0 };
@@ -119,6 +123,7 @@ export class TenantStore {
         void dbs['provider-ids'].put(keys.providerId(t, message.channel, message.providerMessageId), ref);
       }
     });
+    return this.commits === undefined ? write : this.commits.track(write);
   }
 
   /**
