@@ -112,12 +112,13 @@ export class ShardRuntime {
   /**
    * Answers only once the commit behind the answer is on disk. lmdb-js resolves a write when its transaction is
    * committed (visible, and safe from a process crash) and fsyncs afterwards (`overlappingSync`); a queued reply is
-   * acknowledged to the outside, so it waits for that fsync too (the durability contract). Inbound messages are
-   * answered at commit and made durable by the gateway ('shard.flushed'), so their analysis does not wait for the disk.
+   * acknowledged to the outside, so it waits for that fsync too (the durability contract): for its own
+   * transaction's, not for those committed after it (`Storage.appendsFlushed`). Inbound messages are answered at
+   * commit and made durable by the gateway ('shard.flushed'), so their analysis does not wait for the disk.
    */
   private async durable<T>(committed: Promise<T>): Promise<T> {
     const answer = await committed;
-    await this.options.storage.flushed();
+    await this.options.storage.appendsFlushed();
     return answer;
   }
 

@@ -55,7 +55,7 @@ export interface StorageOptions {
 
 export class Storage {
   private readonly tenantStores = new Map<TenantId, TenantStore>();
-  /** The flush of the newest committed inbound append (see CommitFlushes). */
+  /** The flush of the newest committed append (see CommitFlushes). */
   private readonly commits: CommitFlushes;
   readonly archiveDue: ArchiveDueIndex;
   readonly analysisDue: AnalysisDueIndex;
@@ -157,8 +157,9 @@ export class Storage {
   }
 
   /**
-   * Resolves when every inbound message committed so far is flushed, without waiting for transactions committed
-   * later (see CommitFlushes): what acknowledging a provider's webhook needs.
+   * Resolves when every message appended so far (inbound, or a reply with its outbox record) whose transaction has
+   * committed is flushed, without waiting for transactions still to commit (see CommitFlushes): what acknowledging a
+   * provider's webhook or a queued reply needs.
    */
   async appendsFlushed(): Promise<void> {
     await this.commits.committed();

@@ -31,7 +31,7 @@ export class TenantStore {
   constructor(
     readonly tenant: TenantId,
     private readonly dbs: Databases,
-    /** Inbound appends are tracked here, so their acknowledgement waits for their own fsync only. */
+    /** Inbound and outbound appends are tracked here, so acknowledging them waits for their own fsync only. */
     private readonly commits?: CommitFlushes,
   ) {}
 
@@ -133,12 +133,13 @@ export class TenantStore {
   appendOutbound(conversation: Conversation, message: UnifiedMessage, outbox: OutboxRecord): Promise<boolean> {
     const t = this.tenant;
     const dbs = this.db;
-    return dbs.messages.batch(() => {
+    const write = dbs.messages.batch(() => {
       void dbs.messages.put(keys.message(t, message.conversationId, message.seq), message);
       void dbs.conversations.put(keys.conversation(t, conversation.id), conversation);
       void dbs.outbox.put([t, outbox.id], outbox);
       void dbs['outbox-due'].put([outbox.nextAttemptAt, t, outbox.id], null);
     });
+    return this.commits === undefined ? write : this.commits.track(write);
   }
 
   /** A message's analysis, the conversation head (sentiment history) and the end of its analysis wait, atomically. */
