@@ -129,35 +129,28 @@ export class NodeMetrics {
         }
       },
     });
-    new Gauge({
-      name: 'omnicx_actors_evicted',
-      help: 'Actors passivated early since start because their shard was over its live-actor cap (MAX_LIVE_ACTORS)',
-      labelNames: ['shard'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const s of await stats().catch(() => [])) this.set({ shard: String(s.shard) }, s.evicted);
-      },
-    });
-    new Gauge({
-      name: 'omnicx_shard_heap_used_bytes',
-      help: 'V8 heap used by each shard worker',
-      labelNames: ['shard'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const s of await stats().catch(() => [])) this.set({ shard: String(s.shard) }, s.heapUsed);
-      },
-    });
-    new Gauge({
-      name: 'omnicx_shard_event_loop_lag_p99_seconds',
-      help: 'p99 event-loop delay of each shard worker since the previous scrape',
-      labelNames: ['shard'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const s of await stats().catch(() => [])) this.set({ shard: String(s.shard) }, s.eventLoopLagP99Ms / 1000);
-      },
-    });
+    // One value per shard, read from the same round of stats.
+    const perShard = (name: string, help: string, value: (s: ShardStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['shard'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const s of await stats().catch(() => [])) this.set({ shard: String(s.shard) }, value(s));
+        },
+      });
+    perShard(
+      'omnicx_actors_evicted',
+      'Actors passivated early since start because their shard was over its live-actor cap (MAX_LIVE_ACTORS)',
+      (s) => s.evicted,
+    );
+    perShard('omnicx_shard_heap_used_bytes', 'V8 heap used by each shard worker', (s) => s.heapUsed);
+    perShard(
+      'omnicx_shard_event_loop_lag_p99_seconds',
+      'p99 event-loop delay of each shard worker since the previous scrape',
+      (s) => s.eventLoopLagP99Ms / 1000,
+    );
   }
 }
