@@ -45,7 +45,7 @@ interface Entry {
 }
 
 export interface ActorHostOptions {
-  /** Idle time after which an actor is passivated. @default 120000 */
+  /** Idle time after which an actor is passivated (the node's default is 30 s: `passivateAfterMs`). */
   passivateAfterMs: number;
   /**
    * Most actors (all kinds together) kept in memory. Past it, the least recently used idle ones are passivated
