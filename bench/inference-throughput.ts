@@ -15,9 +15,11 @@ import { appendResults } from './lib/results-file.js';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log(`usage: npm run bench:inference -- [--seconds N] [--data DIR] [--batch N] [--no-bundle] [--no-record]
+  console.log(`usage: npm run bench:inference -- [--seconds N] [--data DIR] [--batch N] [--depth N] [--rate N] [--no-bundle] [--no-record]
 
 Full-analysis throughput with one inference worker (closed loop), then p50/p99 latency at half that rate.
+--rate: the open loop's rate (default: half the measured maximum).
+--depth: batches a worker may hold at once (the pool's pipelineDepth, default 2).
 --no-bundle runs intent, sentiment and the encoder as three sessions instead of one merged session.`);
   process.exit(0);
 }
@@ -28,6 +30,9 @@ const option = (name: string, fallback: string) => {
 const SECONDS = Number(option('seconds', '10'));
 const DATA = path.resolve(option('data', path.join(__dirname, '..', '..', 'shared', 'datasets')));
 const MAX_BATCH = Number(option('batch', '64'));
+const DEPTH = Number(option('depth', '2'));
+/** A fixed open-loop rate instead of half the measured maximum (to compare settings at the same load). */
+const FIXED_RATE = Number(option('rate', '0'));
 
 function sampleTexts(): string[] {
   const texts: string[] = [];
@@ -58,14 +63,23 @@ function sampleTexts(): string[] {
 async function main(): Promise<void> {
   const texts = sampleTexts();
   const machine = machineInfo();
+  // Per batch during the open loop: the round trip and the worker's own time (the rest is thread hand-offs).
+  const batchTimes = { on: false, roundTrip: [] as number[], work: [] as number[], sizes: [] as number[] };
   const pool = new InferencePool({
     modelsDir: DEFAULT_MODELS_DIR,
     workers: 1,
     maxBatch: MAX_BATCH,
+    pipelineDepth: DEPTH,
     maxWaitMs: 0,
     maxQueue: 100_000,
     bundle: !args.includes('--no-bundle'),
     logger: pino({ level: 'warn' }),
+    onBatch: (size, seconds, workSeconds) => {
+      if (!batchTimes.on) return;
+      batchTimes.sizes.push(size);
+      batchTimes.roundTrip.push(seconds * 1000);
+      batchTimes.work.push(workSeconds * 1000);
+    },
   });
   await pool.start();
   process.stderr.write(`${texts.length} messages; warming up…\n`);
@@ -90,13 +104,14 @@ async function main(): Promise<void> {
   process.stderr.write(`\nmax ${Math.round(maxRate)} msg/s; open loop at half…\n`);
 
   // Open loop at half the max rate: submit on a schedule, measure each message's latency.
-  const rate = maxRate / 2;
+  const rate = FIXED_RATE > 0 ? FIXED_RATE : maxRate / 2;
   const histogram = buildHistogram({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 60_000_000,
     numberOfSignificantValueDigits: 3,
   });
   const total = Math.round(rate * SECONDS);
+  batchTimes.on = true;
   const t0 = performance.now();
   const pending: Promise<void>[] = [];
   for (let n = 0; n < total; n++) {
@@ -115,13 +130,21 @@ async function main(): Promise<void> {
   await pool.close();
   const p50 = histogram.getValueAtPercentile(50) / 1000;
   const p99 = histogram.getValueAtPercentile(99) / 1000;
+  const pct = (values: number[], p: number) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number);
+  };
+  const batches = (p: number) =>
+    `${pct(batchTimes.sizes, p)} texts, ${pct(batchTimes.roundTrip, p).toFixed(2)} ms round trip, ${pct(batchTimes.work, p).toFixed(2)} ms in the worker`;
   const table = `| one inference worker | value |
 |---|---|
 | full analysis, max (closed loop, 256 in flight) | ${Math.round(maxRate).toLocaleString('en-US')} msg/s |
 | worker time per message at max (1 thread, batches up to ${MAX_BATCH}) | ${((1000 / maxRate) * 1000).toFixed(0)} µs |
 | open loop at ${Math.round(rate).toLocaleString('en-US')} msg/s: p50 | ${p50.toFixed(2)} ms |
 | p99 | ${p99.toFixed(2)} ms |
-| mean batch size | ${(stats.items / Math.max(1, stats.batches)).toFixed(1)} |`;
+| mean batch size | ${(stats.items / Math.max(1, stats.batches)).toFixed(1)} |
+| open loop, batches at p50 | ${batches(0.5)} |
+| open loop, batches at p99 | ${batches(0.99)} |`;
   console.log(table);
   if (!args.includes('--no-record')) {
     appendResults(`## Inference: full analysis with one worker (${new Date().toISOString().slice(0, 10)})

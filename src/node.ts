@@ -177,6 +177,7 @@ export class OmniNode {
         workers: config.inference.workers,
         intraOpNumThreads: config.inference.intraOpNumThreads,
         maxBatch: config.inference.maxBatch,
+        pipelineDepth: config.inference.pipelineDepth,
         maxWaitMs: config.inference.maxWaitMs,
         waitWhen: () => this.loopUtilization.current > config.inference.waitAboveUtilization,
         maxQueue: config.inference.maxQueue,
@@ -184,9 +185,10 @@ export class OmniNode {
         defaultCurrency: config.inference.defaultCurrency,
         customIntents: config.inference.customIntents,
         embeddings: false,
-        onBatch: (size, seconds) => {
+        onBatch: (size, seconds, workSeconds) => {
           this.metrics.inferenceBatchSize.observe(size);
           this.metrics.inferenceBatchSeconds.observe(seconds);
+          this.metrics.inferenceWorkSeconds.observe(workSeconds);
         },
         logger: logger.child({ module: 'inference' }),
       });

@@ -109,6 +109,12 @@ const inferenceSchema = z
     /** Largest micro-batch. @default 32 */
     maxBatch: z.number().int().min(1).max(1024),
     /**
+     * Batches an inference worker may hold at once: with 2 the next batch waits in the worker while it answers the
+     * current one, instead of the worker idling while messages cross threads (`bench:inference`: +17-42 % maximum
+     * throughput with one worker, the same p99 at a given rate; bench/RESULTS.md). @default 2
+     */
+    pipelineDepth: z.number().int().min(1).max(16),
+    /**
      * With an inference worker idle, how long a message waits for others to join its batch (0: the current event-loop
      * turn; while workers are busy, messages batch up on their own). Only while the main thread is busier than
      * `waitAboveUtilization`. A batch has a fixed cost (a thread hop each way, one onnxruntime run: about 0.3 ms), so
@@ -285,6 +291,7 @@ export function defaultConfig(): OmniConfig {
       workers: 1,
       intraOpNumThreads: 1,
       maxBatch: 32,
+      pipelineDepth: 2,
       maxWaitMs: 0,
       waitAboveUtilization: 0.5,
       maxQueue: 10_000,
@@ -355,6 +362,7 @@ export const ENV_OVERRIDES = {
   INFERENCE_THREADS: 'inference.intraOpNumThreads',
   INFERENCE_MAX_QUEUE: 'inference.maxQueue',
   INFERENCE_MAX_WAIT_MS: 'inference.maxWaitMs',
+  INFERENCE_PIPELINE_DEPTH: 'inference.pipelineDepth',
   INFERENCE_WAIT_ABOVE_UTILIZATION: 'inference.waitAboveUtilization',
   URGENCY_REPEAT_WINDOW_MS: 'urgency.repeatWindowMs',
   INGEST_MAX_IN_FLIGHT: 'admission.maxInFlight',
@@ -386,6 +394,7 @@ const NUMERIC = new Set<string>([
   'inference.intraOpNumThreads',
   'inference.maxQueue',
   'inference.maxWaitMs',
+  'inference.pipelineDepth',
   'inference.waitAboveUtilization',
   'urgency.repeatWindowMs',
   'admission.maxInFlight',

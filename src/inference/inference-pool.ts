@@ -18,6 +18,12 @@ export interface InferencePoolOptions {
   /** Largest batch sent to a worker. @default 32 */
   maxBatch?: number;
   /**
+   * Batches a worker may hold at once. With 2, the next batch is already waiting in the worker's port when it
+   * finishes one, so it does not sit idle while an answer crosses to this thread and the next batch crosses back.
+   * Batches still form while the worker is busy (each holds what queued since the previous was sent). @default 2
+   */
+  pipelineDepth?: number;
+  /**
    * With a worker idle, how long a text waits for others to join its batch; 0 = until the end of the current
    * event-loop turn. While all workers are busy texts batch up on their own. @default 0
    */
@@ -47,8 +53,11 @@ export interface InferencePoolOptions {
    * runs them one session each (the benchmark's `--no-bundle`, to measure the difference). @default true
    */
   bundle?: boolean;
-  /** Called after each batch with its size and how long the worker took (the worker's busy time; metrics). */
-  onBatch?: (size: number, seconds: number) => void;
+  /**
+   * Called after each batch with its size, its round trip (posted → answered) and the worker's own time on it, both
+   * in seconds (metrics; the difference is time spent waiting for a thread to be scheduled and for messages to cross).
+   */
+  onBatch?: (size: number, seconds: number, workSeconds: number) => void;
   logger: Logger;
 }
 
@@ -59,15 +68,21 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+interface InFlight {
+  id: number;
+  batch: Waiting[];
+  /** When it was posted (performance.now()). */
+  postedAt: number;
+}
+
 interface PoolWorker {
   worker: Worker;
   ready: boolean;
-  busy: Waiting[] | undefined;
+  /** Batches posted and not yet answered, oldest first (the worker answers them in order). */
+  inFlight: InFlight[];
   retired: boolean;
   /** Called when a retired worker's last batch is answered. */
   onIdle: (() => void) | undefined;
-  /** When the batch in flight was posted (performance.now()). */
-  busySince: number;
   /** The highest event-loop delay p99 the worker reported since the last `takeEventLoopLag` (ms). */
   loopLagP99Ms: number;
 }
@@ -88,6 +103,8 @@ export class InferencePool {
   private closed = false;
   private batches = 0;
   private items = 0;
+  /** Replacements of crashed workers still loading their models (close waits for them). */
+  private readonly restarting = new Set<Promise<void>>();
 
   constructor(private readonly options: InferencePoolOptions) {}
 
@@ -128,7 +145,7 @@ export class InferencePool {
       // Natural batching: while every worker is busy, texts accumulate and the next free worker takes them all
       // (dispatch runs on each answer), so no timer is needed. With a worker idle, wait `maxWaitMs` (default: only
       // until the end of this event-loop turn, to group texts that arrived together) rather than send one text.
-      else if (this.timer === undefined && this.workers.some((w) => w.ready && w.busy === undefined && !w.retired)) {
+      else if (this.timer === undefined && this.workers.some((w) => this.canTake(w))) {
         const wait = this.options.waitWhen === undefined || this.options.waitWhen() ? (this.options.maxWaitMs ?? 0) : 0;
         if (wait > 0) {
           const t = setTimeout(() => this.dispatch(), wait);
@@ -156,7 +173,7 @@ export class InferencePool {
     this.timer?.cancel();
     for (const waiting of this.queue.splice(0))
       waiting.reject(new OmniError('INFERENCE_UNAVAILABLE', 'inference pool closed'));
-    await Promise.all(this.workers.map((w) => this.retire(w)));
+    await Promise.all([...this.workers.map((w) => this.retire(w)), ...this.restarting]);
   }
 
   /**
@@ -169,14 +186,19 @@ export class InferencePool {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     const idle = new Promise<void>((resolve) => {
-      if (w.busy === undefined) resolve();
+      if (w.inFlight.length === 0) resolve();
       else w.onIdle = resolve;
     });
     await Promise.race([idle, deadline]);
-    if (w.ready && w.busy === undefined) w.worker.postMessage({ t: 'close' } satisfies PoolToWorker);
+    if (w.ready && w.inFlight.length === 0) w.worker.postMessage({ t: 'close' } satisfies PoolToWorker);
     await Promise.race([exited, deadline]);
     clearTimeout(timer);
     await w.worker.terminate();
+  }
+
+  /** Whether `w` can be sent a batch now: ready, in service, and holding fewer than `pipelineDepth` batches. */
+  private canTake(w: PoolWorker): boolean {
+    return w.ready && !w.retired && w.inFlight.length < Math.max(1, this.options.pipelineDepth ?? 2);
   }
 
   private dispatch(): void {
@@ -184,19 +206,18 @@ export class InferencePool {
       this.timer.cancel();
       this.timer = undefined;
     }
-    for (const w of this.workers) {
+    // Idle workers first (fewest batches in flight), so a second worker is not left idle while another queues two.
+    const candidates = this.workers
+      .filter((w) => this.canTake(w))
+      .sort((a, b) => a.inFlight.length - b.inFlight.length);
+    for (const w of candidates) {
       if (this.queue.length === 0) break;
-      if (!w.ready || w.busy !== undefined || w.retired) continue;
       const batch = this.queue.splice(0, this.options.maxBatch ?? 32);
-      w.busy = batch;
-      w.busySince = performance.now();
+      const id = this.nextId++;
+      w.inFlight.push({ id, batch, postedAt: performance.now() });
       this.batches++;
       this.items += batch.length;
-      const message: PoolToWorker = {
-        t: 'batch',
-        id: this.nextId++,
-        items: batch.map((b) => ({ text: b.text, at: b.at })),
-      };
+      const message: PoolToWorker = { t: 'batch', id, items: batch.map((b) => ({ text: b.text, at: b.at })) };
       w.worker.postMessage(message);
     }
   }
@@ -219,10 +240,9 @@ export class InferencePool {
     const entry: PoolWorker = {
       worker,
       ready: false,
-      busy: undefined,
+      inFlight: [],
       retired: false,
       onIdle: undefined,
-      busySince: 0,
       loopLagP99Ms: 0,
     };
     return new Promise((resolve, reject) => {
@@ -233,35 +253,45 @@ export class InferencePool {
           this.dispatch();
           return;
         }
-        const batch = entry.busy ?? [];
-        entry.busy = undefined;
+        const at = entry.inFlight.findIndex((f) => f.id === message.id);
+        const answered = at >= 0 ? (entry.inFlight.splice(at, 1)[0] as InFlight) : undefined;
+        if (answered === undefined) {
+          this.options.logger.error({ id: message.id }, 'inference worker answered a batch it was not sent');
+          return;
+        }
+        const { batch, postedAt } = answered;
         entry.loopLagP99Ms = Math.max(entry.loopLagP99Ms, message.loopLagP99Ms);
-        this.options.onBatch?.(batch.length, (performance.now() - entry.busySince) / 1000);
+        this.options.onBatch?.(batch.length, (performance.now() - postedAt) / 1000, message.workMs / 1000);
         if (message.ok) batch.forEach((b, i) => b.resolve(message.analyses[i] as TextAnalysis));
         else batch.forEach((b) => b.reject(OmniError.fromWire(message.error)));
-        if (entry.retired) entry.onIdle?.();
-        else this.dispatch();
+        if (entry.retired) {
+          if (entry.inFlight.length === 0) entry.onIdle?.();
+        } else this.dispatch();
       });
       worker.on('error', (error) => {
         this.options.logger.error({ err: error }, 'inference worker failed');
         if (!entry.ready) reject(error);
       });
       worker.on('exit', (code) => {
-        const lost = entry.busy ?? [];
-        entry.busy = undefined;
+        const lost = entry.inFlight.flatMap((f) => f.batch);
+        entry.inFlight = [];
         for (const b of lost)
           b.reject(new OmniError('INFERENCE_UNAVAILABLE', `inference worker stopped (exit ${code}); retry`));
         if (entry.retired || this.closed || !entry.ready) return;
         // Replace a worker that died in service; the others keep serving meanwhile.
         this.options.logger.warn({ code }, 'restarting inference worker');
         this.workers = this.workers.filter((w) => w !== entry);
-        void this.spawn().then(
-          (replacement) => {
+        const restart = this.spawn().then(
+          async (replacement) => {
+            // Closed while the replacement loaded its models: stop it too, or its thread keeps the process alive.
+            if (this.closed) return this.retire(replacement);
             this.workers.push(replacement);
             this.dispatch();
           },
           (error: unknown) => this.options.logger.error({ err: error }, 'inference worker restart failed'),
         );
+        this.restarting.add(restart);
+        void restart.finally(() => this.restarting.delete(restart));
       });
     });
   }

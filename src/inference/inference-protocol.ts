@@ -49,5 +49,5 @@ export type PoolToWorker =
 
 export type WorkerToPool =
   | { t: 'ready'; models: Record<string, string> }
-  | { t: 'result'; id: number; ok: true; analyses: TextAnalysis[]; loopLagP99Ms: number }
-  | { t: 'result'; id: number; ok: false; error: WireError; loopLagP99Ms: number };
+  | { t: 'result'; id: number; ok: true; analyses: TextAnalysis[]; loopLagP99Ms: number; workMs: number }
+  | { t: 'result'; id: number; ok: false; error: WireError; loopLagP99Ms: number; workMs: number };

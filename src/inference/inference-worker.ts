@@ -31,8 +31,17 @@ void TextAnalyzer.load(
       void analyzer.close().finally(() => port.close());
       return;
     }
+    const started = performance.now();
     analyzer.analyzeItems(message.items).then(
-      (analyses) => send({ t: 'result', id: message.id, ok: true, analyses, loopLagP99Ms: loopLag.takeP99Ms() }),
+      (analyses) =>
+        send({
+          t: 'result',
+          id: message.id,
+          ok: true,
+          analyses,
+          loopLagP99Ms: loopLag.takeP99Ms(),
+          workMs: performance.now() - started,
+        }),
       (error: unknown) =>
         send({
           t: 'result',
@@ -40,6 +49,7 @@ void TextAnalyzer.load(
           ok: false,
           error: OmniError.from(error).toWire(),
           loopLagP99Ms: loopLag.takeP99Ms(),
+          workMs: performance.now() - started,
         }),
     );
   });

@@ -151,6 +151,12 @@ test('dead letters are listed and replayable over HTTP; /metrics shows the pipel
   const metrics = await (await fetch(`${base}/metrics`)).text();
   // Earlier tests analysed messages: the inference worker's batches were measured.
   expect(metrics).toMatch(/omnicx_inference_batch_size_count [1-9]/);
+  // The worker's own time is part of the round trip, so the two histograms count the same batches.
+  const count = (name: string) => Number(new RegExp(`${name}_count (\\d+)`).exec(metrics)?.[1]);
+  expect(count('omnicx_inference_work_seconds')).toBe(count('omnicx_inference_batch_seconds'));
+  const sum = (name: string) => Number(new RegExp(`${name}_sum ([0-9.e-]+)`).exec(metrics)?.[1]);
+  expect(sum('omnicx_inference_work_seconds')).toBeGreaterThan(0);
+  expect(sum('omnicx_inference_work_seconds')).toBeLessThanOrEqual(sum('omnicx_inference_batch_seconds'));
   for (const name of [
     'omnicx_pipeline_step_seconds_bucket{le="0.001",step="inference"}',
     'omnicx_analysis_total{outcome="analysed"}',
@@ -163,6 +169,7 @@ test('dead letters are listed and replayable over HTTP; /metrics shows the pipel
     'omnicx_nodejs_eventloop_lag_p99_seconds',
     'omnicx_inference_batch_size_count',
     'omnicx_inference_batch_seconds_bucket',
+    'omnicx_inference_work_seconds_bucket',
   ]) {
     expect(metrics).toContain(name);
   }
