@@ -143,8 +143,8 @@ async function main(): Promise<void> {
 | open loop at ${Math.round(rate).toLocaleString('en-US')} msg/s: p50 | ${p50.toFixed(2)} ms |
 | p99 | ${p99.toFixed(2)} ms |
 | mean batch size | ${(stats.items / Math.max(1, stats.batches)).toFixed(1)} |
-| open loop, batches at p50 | ${batches(0.5)} |
-| open loop, batches at p99 | ${batches(0.99)} |`;
+| open loop, batch size / round trip / worker's own time, each at p50 | ${batches(0.5)} |
+| the same, each at p99 | ${batches(0.99)} |`;
   console.log(table);
   if (!args.includes('--no-record')) {
     appendResults(`## Inference: full analysis with one worker (${new Date().toISOString().slice(0, 10)})
