@@ -110,6 +110,23 @@ function readOwnHeldOut(file: string): Example[] {
     });
 }
 
+/**
+ * Negated customer-service messages (bench/data/sentiment-negation.tsv: label, text), written for this check and never
+ * trained on: "not happy", "not bad", "wasn't rude", "not sure". A bag of n-grams sees "not bad" as "not" + "bad" +
+ * one bigram, so this is where it is weakest.
+ */
+const NEGATION_FILE = path.resolve(__dirname, 'data', 'sentiment-negation.tsv');
+
+function readNegation(file: string): Example[] {
+  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+  if (header?.trim() !== 'label\ttext') throw new Error(`${file}: expected the columns label, text`);
+  return lines.map((line) => {
+    const [gold, text] = line.split('\t') as [Label, string];
+    if (!LABELS.includes(gold) || text === undefined) throw new Error(`${file}: bad line ${line}`);
+    return { text, gold };
+  });
+}
+
 /** Customer-service messages version 2 of the model got wrong (sign shown next to each score). */
 const CHECK_SENTENCES: readonly [string, Label][] = [
   ['I am not happy with the product', 'negative'],
@@ -274,6 +291,7 @@ async function main(): Promise<number> {
   const sst = readSst(path.join(values.data, 'sst2', 'dev.tsv'));
   const ownFile = path.join(values.models, 'sentiment', 'own-examples.csv');
   const own = readOwnHeldOut(ownFile);
+  const negation = readNegation(NEGATION_FILE);
   const checks: Example[] = CHECK_SENTENCES.map(([text, gold]) => ({ text, gold }));
   const tweets = readTweets(path.join(values.data, 'tweeteval-sentiment'));
   const held = new Set(heldOutRows);
@@ -291,11 +309,13 @@ async function main(): Promise<number> {
   const modelTweets = await runModel(analyzer, 'TweetEval val', tweets, batch);
   const modelOwn = await runModel(analyzer, 'own held-out', own, batch);
   const modelChecks = await runModel(analyzer, 'check sentences', checks, batch);
+  const modelNegation = await runModel(analyzer, 'negation', negation, batch);
   await analyzer.close();
   const vaderSst = runVader('SST-2 dev', sst);
   const vaderTweets = runVader('TweetEval val', tweets);
   const vaderOwn = runVader('own held-out', own);
   const vaderChecks = runVader('check sentences', checks);
+  const vaderNegation = runVader('negation', negation);
 
   const pick = <T>(xs: T[], keep: (i: number) => boolean) => xs.filter((_, i) => keep(i));
   const isHeld = (i: number) => held.has(i);
@@ -365,6 +385,14 @@ async function main(): Promise<number> {
       metric: 'macro-F1 (3 labels)',
       model: macroF1(own, modelOwn.labels),
       vader: macroF1(own, vaderOwn.labels),
+      target: false,
+    },
+    {
+      set: 'negated customer-service messages (bench/data/sentiment-negation.tsv)',
+      n: negation.length,
+      metric: '3-way accuracy',
+      model: labelAccuracy(negation, modelNegation.labels),
+      vader: labelAccuracy(negation, vaderNegation.labels),
       target: false,
     },
   ];
