@@ -150,44 +150,41 @@ test('the batching wait applies only while waitWhen says so: a quiet node sends 
   }
 });
 
-test('a worker holds up to pipelineDepth batches; each answer reaches its own callers, and a crash rejects them all', async () => {
+// (A worker killed while it holds batches is not tested here: terminating a worker while onnxruntime runs aborts
+// the whole process. The exit path that rejects every batch it held is the one the hot-reload test goes through.)
+test('a worker holds up to pipelineDepth batches, answered one at a time, each to its own callers', async () => {
   const direct = await TextAnalyzer.load(MODELS);
   const piped = new InferencePool({
     modelsDir: MODELS,
     workers: 1,
     maxBatch: 4,
     pipelineDepth: 2,
+    onBatch: (_size, _seconds, workSeconds) => work.push(workSeconds),
     logger: pino({ level: 'silent' }),
   });
+  const work: number[] = [];
   await piped.start();
   const inFlight = () =>
     (piped as unknown as { workers: Array<{ inFlight: unknown[] }> }).workers.map((w) => w.inFlight.length);
   try {
     const texts = Array.from({ length: 40 }, (_, i) => `${TEXTS[i % TEXTS.length]} (${i})`);
     const expected = await direct.analyze(texts);
+    const started = performance.now();
     const answers = texts.map((t) => piped.analyze(t));
     // 40 texts, batches of 4: the first two are posted at once, the rest wait in the pool's queue.
     expect(inFlight()).toEqual([2]);
     expect(piped.stats.queued).toBe(32);
     const got = await Promise.all(answers);
+    // One at a time in the worker: the ten batches' own times do not overlap, so they fit in the elapsed time.
+    const elapsed = (performance.now() - started) / 1000;
+    expect(work).toHaveLength(10);
+    expect(work.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(elapsed);
     got.forEach((analysis, i) => {
       expect(analysis.intent.label).toBe(expected[i]!.intent.label);
       expect(analysis.intent.confidence).toBeCloseTo(expected[i]!.intent.confidence, 5);
       expect(analysis.sentiment.score).toBeCloseTo(expected[i]!.sentiment.score, 5);
     });
     expect(inFlight()).toEqual([0]);
-
-    // Killed while holding two batches: every text of both is rejected as retryable, none hangs.
-    const doomed = texts.slice(0, 8).map((t) => piped.analyze(t));
-    expect(inFlight()).toEqual([2]);
-    await (
-      piped as unknown as { workers: Array<{ worker: { terminate(): Promise<number> } }> }
-    ).workers[0]!.worker.terminate();
-    const outcomes = await Promise.allSettled(doomed);
-    for (const o of outcomes) {
-      if (o.status === 'rejected') expect((o.reason as OmniError).code).toBe('INFERENCE_UNAVAILABLE');
-    }
-    expect(outcomes.filter((o) => o.status === 'rejected').length).toBeGreaterThan(0);
   } finally {
     await direct.close();
     await piped.close();
