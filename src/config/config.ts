@@ -110,8 +110,8 @@ const inferenceSchema = z
     maxBatch: z.number().int().min(1).max(1024),
     /**
      * Batches an inference worker may hold at once: with 2 the next batch waits in the worker while it answers the
-     * current one, instead of the worker idling while messages cross threads (`bench:inference`: +17-42 % maximum
-     * throughput with one worker, the same p99 at a given rate; bench/RESULTS.md). @default 2
+     * current one, instead of the worker idling while messages cross threads (`bench:inference`: median +18 %
+     * one-worker maximum over 9 alternating pairs, the same p99 at a given rate; bench/RESULTS.md). @default 2
      */
     pipelineDepth: z.number().int().min(1).max(16),
     /**

@@ -76,7 +76,7 @@ export class NodeMetrics {
   });
   readonly inferenceWorkSeconds = new Histogram({
     name: 'omnicx_inference_work_seconds',
-    help: "The inference worker's own time per batch (features, ONNX run, entities, language); the rest of a batch's round trip is waiting to be scheduled and crossing threads",
+    help: "The inference worker's time per batch from its arrival (features, ONNX run, entities, language; with two batches held it can include part of the other's); the rest of a round trip is thread scheduling and hand-offs",
     buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });

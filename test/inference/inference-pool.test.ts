@@ -152,7 +152,7 @@ test('the batching wait applies only while waitWhen says so: a quiet node sends 
 
 // (A worker killed while it holds batches is not tested here: terminating a worker while onnxruntime runs aborts
 // the whole process. The exit path that rejects every batch it held is the one the hot-reload test goes through.)
-test('a worker holds up to pipelineDepth batches, answered one at a time, each to its own callers', async () => {
+test('a worker holds up to pipelineDepth batches, each answered to its own callers', async () => {
   const direct = await TextAnalyzer.load(MODELS);
   const piped = new InferencePool({
     modelsDir: MODELS,
@@ -175,10 +175,8 @@ test('a worker holds up to pipelineDepth batches, answered one at a time, each t
     expect(inFlight()).toEqual([2]);
     expect(piped.stats.queued).toBe(32);
     const got = await Promise.all(answers);
-    // One at a time in the worker: the ten batches' own times do not overlap, so they fit in the elapsed time.
-    const elapsed = (performance.now() - started) / 1000;
     expect(work).toHaveLength(10);
-    expect(work.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(elapsed);
+    expect(work.every((s) => s > 0 && s <= (performance.now() - started) / 1000)).toBe(true);
     got.forEach((analysis, i) => {
       expect(analysis.intent.label).toBe(expected[i]!.intent.label);
       expect(analysis.intent.confidence).toBeCloseTo(expected[i]!.intent.confidence, 5);
