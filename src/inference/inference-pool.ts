@@ -54,8 +54,9 @@ export interface InferencePoolOptions {
    */
   bundle?: boolean;
   /**
-   * Called after each batch with its size, its round trip (posted → answered) and the worker's own time on it, both
-   * in seconds (metrics; the difference is time spent waiting for a thread to be scheduled and for messages to cross).
+   * Called after each batch with its size, its round trip (posted → answered) and the worker's time on it from its
+   * arrival (with two batches held it can include part of the other's), both in seconds (metrics; the rest of the
+   * round trip is waiting for a thread to be scheduled and for messages to cross).
    */
   onBatch?: (size: number, seconds: number, workSeconds: number) => void;
   logger: Logger;
@@ -206,7 +207,8 @@ export class InferencePool {
       this.timer.cancel();
       this.timer = undefined;
     }
-    // Idle workers first (fewest batches in flight), so a second worker is not left idle while another queues two.
+    // Idle workers first (fewest batches in flight), so a second worker is not left idle while another queues two;
+    // each worker gets at most one batch per call.
     const candidates = this.workers
       .filter((w) => this.canTake(w))
       .sort((a, b) => a.inFlight.length - b.inFlight.length);

@@ -32,8 +32,8 @@ void TextAnalyzer.load(
       return;
     }
     // Batches are not serialised here: with two in flight (the pool's pipelineDepth) the second one's features are
-    // hashed while the first waits for its onnxruntime run, and both runs follow in one turn (measured: +10-42 % one-
-    // worker maximum; analysing them strictly one after the other lost that). So a batch's `workMs`, counted from its
+    // hashed while the first waits for its onnxruntime run, and both runs follow in one turn (measured: median +18 %
+    // one-worker maximum over 9 pairs; analysing them strictly one after the other lost that). So a batch's `workMs`, counted from its
     // arrival, can include part of the other's.
     const started = performance.now();
     analyzer.analyzeItems(message.items).then(
