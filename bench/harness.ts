@@ -19,6 +19,7 @@ import {
   webhookEnv,
   type AgentsConfig,
   type AgentsDone,
+  type AgentsReset,
   type AgentTick,
   type BenchChannel,
   type CustomersConfig,
@@ -47,7 +48,9 @@ End to end on 127.0.0.1: customers (signed webhooks, one process) → OmniCX nod
   --no-analysis       run the node with INFERENCE_ENABLED=0
   --baseline          also measure, in this run, the bare uWS ceiling and the pipeline with analysis off (cost ratios)
   --find-max          raise the rate (×1.5 from --rate, then bisect) until p99 (webhook → offered, and → 2xx)
-                      exceeds --p99-bound, or achieved < 95 % of the rate; report the sustainable rate
+                      exceeds --p99-bound, or achieved < 95 % of the rate; report the sustainable rate.
+                      Each step writes to customers no earlier step wrote to (while --conversations lasts)
+                      and starts once the node's backlog gauges read zero
   --p99-bound MS      default 50
   --warmup S          with --find-max: seconds of unmeasured load at half the starting rate first  default 10
   --kill-worker       kill -9 a shard worker halfway (fault injection endpoint) and verify nothing lost/duplicated
@@ -459,14 +462,52 @@ interface StepOptions {
   rate: number;
   durationSec: number;
   kOffset: number;
+  /** First customer of the step (see CustomersConfig.customerOffset); 0 unless a find-max step follows others. */
+  customerOffset?: number;
   killWorker?: boolean;
   killNode?: boolean;
   verify: boolean;
   analysis: boolean;
 }
 
+/** Backlog gauges that must read zero before a step starts: commits, inference, analysis, routing queues, outbox. */
+const BACKLOG_GAUGES = [
+  'omnicx_ingest_in_flight',
+  'omnicx_inference_queue',
+  'omnicx_analysis_waiting',
+  'omnicx_queue_depth',
+  'omnicx_outbox_backlog',
+];
+
+/**
+ * Waits until the node has worked off what earlier steps left (every backlog gauge at zero on two scrapes in a
+ * row), so a step after an overloaded one measures its own rate and not the previous step's queue. Returns the
+ * seconds it took, or undefined when the backlog had not cleared within the timeout.
+ */
+async function waitForDrain(base: string, timeoutMs = 90_000): Promise<number | undefined> {
+  const started = Date.now();
+  let quiet = 0;
+  while (Date.now() - started < timeoutMs) {
+    let backlog = 0;
+    try {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      for (const line of text.split('\n')) {
+        const m = /^([a-z_]+)(?:\{[^}]*\})?\s+([0-9.e+-]+)$/.exec(line);
+        if (m !== null && BACKLOG_GAUGES.includes(m[1]!)) backlog += Number(m[2]);
+      }
+    } catch {
+      backlog = Infinity;
+    }
+    quiet = backlog === 0 ? quiet + 1 : 0;
+    if (quiet >= 2) return (Date.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return undefined;
+}
+
 async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptions): Promise<StepFigures> {
-  session.agents?.child.send({ type: 'reset' });
+  const reset: AgentsReset = { type: 'reset', since: Date.now() };
+  session.agents?.child.send(reset);
   const before = kind === 'pipeline' ? await scrape(session.base) : {};
   const deliveredBefore = await providerCount(session);
   const cpuBefore = session.sampler.cpuSeconds;
@@ -482,6 +523,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
     escalate: opt.escalate,
     runId: RUN_ID,
     kOffset: s.kOffset,
+    customerOffset: s.customerOffset ?? 0,
     connections: opt.connections,
     maxInflight: Math.max(2000, s.rate * 2),
     retryForMs: 120_000,
@@ -889,23 +931,34 @@ async function main(): Promise<void> {
       r.ack.p99 <= opt.p99Bound &&
       (r.offer.count === 0 || r.offer.p99 <= opt.p99Bound) &&
       Object.keys(r.customers?.errors ?? {}).filter((k) => !k.startsWith('retried')).length === 0;
-    const history: Array<{ rate: number; pass: boolean; r: StepFigures }> = [];
+    const history: Array<{ rate: number; pass: boolean; r: StepFigures; drainSec?: number }> = [];
     let rate = opt.rate;
     let lo = 0;
     let hi = Infinity;
     let k = 0;
+    // Every step writes to customers no earlier step has written to, while --conversations lasts.
+    let customerOffset = 0;
+    const nextCustomers = (r: StepFigures) => {
+      customerOffset += r.customers?.sent ?? 0;
+      if (customerOffset >= opt.conversations)
+        process.stderr.write(
+          `  note: ${fmt(customerOffset)} messages so far exceed --conversations ${fmt(opt.conversations)}; later steps meet returning customers\n`,
+        );
+    };
     if (opt.warmup > 0) {
       // A node serves warm: JIT tiering, caches and pools settle first, unmeasured, at half the starting rate.
       process.stderr.write(`  warm-up: ${opt.warmup} s at ${fmt(opt.rate / 2)}/s (not measured)\n`);
-      await runStep(session, 'pipeline', {
+      const warm = await runStep(session, 'pipeline', {
         label: 'warm-up',
         rate: opt.rate / 2,
         durationSec: opt.warmup,
         kOffset: (k += 100_000),
+        customerOffset,
         verify: false,
         analysis: opt.analysis,
       });
-      await new Promise((r) => setTimeout(r, 3000));
+      nextCustomers(warm);
+      await waitForDrain(session.base);
     }
     for (let i = 0; i < 12; i++) {
       const r = await runStep(session, 'pipeline', {
@@ -913,9 +966,11 @@ async function main(): Promise<void> {
         rate,
         durationSec: opt.duration,
         kOffset: (k += 100_000),
+        customerOffset,
         verify: false,
         analysis: opt.analysis,
       });
+      nextCustomers(r);
       const pass = passes(r);
       history.push({ rate, pass, r });
       runs.push(r);
@@ -927,21 +982,26 @@ async function main(): Promise<void> {
       if (hi === Infinity) rate = Math.round(rate * 1.5);
       else if (hi - lo <= Math.max(50, lo * 0.1)) break;
       else rate = Math.round((lo + hi) / 2);
-      // Let the backlog drain between steps.
-      await new Promise((r) => setTimeout(r, 3000));
+      // Let the backlog drain between steps (the next step must not inherit this one's queue).
+      const drained = await waitForDrain(session.base);
+      history.at(-1)!.drainSec = drained ?? Number.POSITIVE_INFINITY;
+      process.stderr.write(
+        drained === undefined ? '  backlog not drained after 90 s\n' : `  drained in ${drained.toFixed(1)} s\n`,
+      );
+      await new Promise((r) => setTimeout(r, 1000));
     }
     await session.stop();
     main = (history.filter((h) => h.pass).at(-1) ?? history[0])!.r;
     extra = `Sustainable rate (p99 webhook → 2xx and → agent offered ≤ ${opt.p99Bound} ms, ≥ 95 % of the rate achieved, no errors): **${fmt(lo)} messages/s**${hi === Infinity ? ' (the search did not reach the limit)' : `; ${fmt(hi)}/s was not sustained`}.
 
-| step rate | 2xx/s | 2xx p99 ms | offered p99 ms | node CPU % (mean) | sustained |
-|---|---|---|---|---|---|
+| step rate | 2xx/s | 2xx p99 ms | offered p99 ms | node CPU % (mean) | backlog drained after | sustained |
+|---|---|---|---|---|---|---|
 ${history
   .map(
     (h) =>
       `| ${fmt(h.rate)} | ${fmt(h.r.achievedRps)} | ${fmt(h.r.ack.p99)} | ${fmt(h.r.offer.p99)} | ${fmt(
         h.r.proc.reduce((n, p) => n + p.cpuPct, 0) / Math.max(1, h.r.proc.length),
-      )} | ${h.pass ? 'yes' : 'no'} |`,
+      )} | ${h.drainSec === undefined ? '—' : h.drainSec === Number.POSITIVE_INFINITY ? '> 90 s' : `${h.drainSec.toFixed(1)} s`} | ${h.pass ? 'yes' : 'no'} |`,
   )
   .join('\n')}`;
   } else {
@@ -1021,7 +1081,7 @@ ${history
   const agentLine =
     main.agents === undefined
       ? ''
-      : `Agents: ${main.agents.offers} offers (${main.agents.offersTimed} timed), ${main.agents.accepted} accepted, ${main.agents.replies} replies, ${main.agents.resolved} resolved, ${main.agents.live} live customer messages, ${main.agents.revoked} offers revoked, ${main.agents.disconnects} socket disconnects, ${main.agents.errors} reply/resolve errors, accept failures: ${JSON.stringify(main.agents.acceptFailed)}.`;
+      : `Agents: ${main.agents.offers} offers (${main.agents.offersTimed} timed, ${main.agents.offersStale} for messages sent before the step), ${main.agents.accepted} accepted, ${main.agents.replies} replies, ${main.agents.resolved} resolved, ${main.agents.live} live customer messages, ${main.agents.revoked} offers revoked, ${main.agents.disconnects} socket disconnects, ${main.agents.errors} reply/resolve errors, accept failures: ${JSON.stringify(main.agents.acceptFailed)}.`;
   const verifyLine =
     v === undefined
       ? 'Verification: not run in this mode.'

@@ -4,7 +4,7 @@
 // wrote into the triggering message (same machine clock). Reports each second to the harness over IPC.
 import { build as buildHistogram, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { io, type Socket } from 'socket.io-client';
-import { nowMs, sentAtOf, type AgentsConfig, type AgentsDone, type AgentTick } from './protocol.js';
+import { nowMs, sentAtOf, type AgentsConfig, type AgentsDone, type AgentsReset, type AgentTick } from './protocol.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as AgentsConfig;
 const SKILLS = ['orders', 'billing', 'shipping', 'accounts', 'technical', 'general'];
@@ -24,6 +24,9 @@ let liveSecond = histogram();
 
 let offers = 0;
 let offersTimed = 0;
+let offersStale = 0;
+// Messages sent before this (ms since the epoch) belong to an earlier step: their offers are not this step's latency.
+let stepSince = 0;
 let accepted = 0;
 let replies = 0;
 let resolved = 0;
@@ -79,7 +82,8 @@ async function handleOffer(socket: Socket, offer: OfferEvent): Promise<void> {
     return sent !== undefined && sent > since;
   });
   const sent = sentAtOf(trigger?.content?.text);
-  if (trigger !== undefined && sent !== undefined) {
+  if (sent !== undefined && sent < stepSince) offersStale++;
+  else if (trigger !== undefined && sent !== undefined) {
     offersTimed++;
     offerAll.recordValue(us(at - sent));
     offerSecond.recordValue(us(at - sent));
@@ -220,19 +224,21 @@ async function main(): Promise<void> {
     offerSecond = histogram();
     liveSecond = histogram();
   }, 1000);
-  process.on('message', (message: { type: string }) => {
+  process.on('message', (message: { type: string } | AgentsReset) => {
     if (message.type === 'reset') {
+      stepSince = 'since' in message ? message.since : 0;
       offerAll.reset();
       liveAll.reset();
       acceptRtt.reset();
       for (const h of Object.values(steps)) h.reset();
-      offers = offersTimed = accepted = replies = resolved = live = revoked = disconnects = errors = 0;
+      offers = offersTimed = offersStale = accepted = replies = resolved = live = revoked = disconnects = errors = 0;
       for (const key of Object.keys(acceptFailed)) delete acceptFailed[key];
     } else if (message.type === 'report' || message.type === 'stop') {
       const done: AgentsDone = {
         type: 'done',
         offers,
         offersTimed,
+        offersStale,
         accepted,
         acceptFailed: { ...acceptFailed },
         replies,

@@ -49,9 +49,14 @@ let tickAcked = 0;
 let tickErrors = 0;
 let tickRetries = 0;
 
+/** Message n's customer, and which of that customer's messages it is. */
+function customerOf(n: number): { idx: number; k: number } {
+  const m = config.customerOffset + n;
+  return { idx: m % config.conversations, k: config.kOffset + Math.floor(m / config.conversations) };
+}
+
 function spec(n: number): Webhook {
-  const idx = n % config.conversations;
-  const k = config.kOffset + Math.floor(n / config.conversations);
+  const { idx, k } = customerOf(n);
   const channel = config.channels[idx % config.channels.length]!;
   const at = sentAt[n]!;
   return buildWebhook({
@@ -238,7 +243,7 @@ async function verify(req: VerifyRequest): Promise<VerifyResult> {
   const byCustomer = new Map<number, number[]>();
   for (let n = 0; n < sent; n++) {
     if (state[n] !== 2) continue;
-    const idx = n % config.conversations;
+    const { idx } = customerOf(n);
     const list = byCustomer.get(idx);
     if (list === undefined) byCustomer.set(idx, [n]);
     else list.push(n);

@@ -223,7 +223,12 @@ export interface CustomersConfig {
   target: 'node' | 'bare';
   channels: BenchChannel[];
   conversations: number;
-  /** Offset of customer indices, so the steps of one invocation can use fresh or shared customers. */
+  /**
+   * Message n goes to customer (customerOffset + n) mod conversations: find-max steps start where the previous one
+   * stopped, so each step meets customers it has not written to (a returning customer is a repeat contact with an
+   * answered conversation, which routing treats differently, and would change the mix between steps).
+   */
+  customerOffset: number;
   rate: number;
   durationSec: number;
   escalate: number;
@@ -296,6 +301,12 @@ export interface AgentsConfig {
   capacity: number;
 }
 
+/** Harness → agents: start a new step's counts; offers for messages sent before `since` count as stale. */
+export interface AgentsReset {
+  type: 'reset';
+  since: number;
+}
+
 export interface AgentTick {
   type: 'tick';
   t: number;
@@ -314,6 +325,8 @@ export interface AgentsDone {
   type: 'done';
   offers: number;
   offersTimed: number;
+  /** Offers whose triggering message was sent before the step began (a previous step's backlog): not timed. */
+  offersStale: number;
   accepted: number;
   acceptFailed: Record<string, number>;
   replies: number;
