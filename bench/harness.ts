@@ -319,23 +319,31 @@ interface StepFigures {
   providerDeliveries: number;
 }
 
+/** The node's `/metrics` samples as name, label text (`{…}` or empty) and value; empty when the node is gone. */
+async function metricSamples(base: string): Promise<Array<{ name: string; labels: string; value: number }>> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const out: Array<{ name: string; labels: string; value: number }> = [];
+    for (const line of text.split('\n')) {
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([0-9.e+-]+)$/.exec(line);
+      if (m !== null) out.push({ name: m[1]!, labels: m[2] ?? '', value: Number(m[3]) });
+    }
+    return out;
+  } catch {
+    return []; // node gone
+  }
+}
+
 /** Counters from the Prometheus text we report: routing decisions, analysis outcomes, duplicates, shard restarts. */
 async function scrape(base: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  try {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    for (const line of text.split('\n')) {
-      const m =
-        /^(omnicx_routing_decisions_total|omnicx_analysis_total|omnicx_messages_ingested_total|omnicx_shard_restarts_total|omnicx_pipeline_step_seconds_(?:sum|count))(\{[^}]*\})?\s+([0-9.e+-]+)$/.exec(
-          line,
-        );
-      if (m === null) continue;
-      const labels = (m[2] ?? '').replace(/channel="[^"]*",?/, '');
-      const key = `${m[1]}${labels === '{}' ? '' : labels}`;
-      out[key] = (out[key] ?? 0) + Number(m[3]);
-    }
-  } catch {
-    // node gone
+  const reported =
+    /^(omnicx_routing_decisions_total|omnicx_analysis_total|omnicx_messages_ingested_total|omnicx_shard_restarts_total|omnicx_pipeline_step_seconds_(?:sum|count))$/;
+  for (const { name, labels: all, value } of await metricSamples(base)) {
+    if (!reported.test(name)) continue;
+    const labels = all.replace(/channel="[^"]*",?/, '');
+    const key = `${name}${labels === '{}' ? '' : labels}`;
+    out[key] = (out[key] ?? 0) + value;
   }
   return out;
 }
@@ -488,16 +496,10 @@ async function waitForDrain(base: string, timeoutMs = 90_000): Promise<number | 
   const started = Date.now();
   let quiet = 0;
   while (Date.now() - started < timeoutMs) {
-    let backlog = 0;
-    try {
-      const text = await (await fetch(`${base}/metrics`)).text();
-      for (const line of text.split('\n')) {
-        const m = /^([a-z_]+)(?:\{[^}]*\})?\s+([0-9.e+-]+)$/.exec(line);
-        if (m !== null && BACKLOG_GAUGES.includes(m[1]!)) backlog += Number(m[2]);
-      }
-    } catch {
-      backlog = Infinity;
-    }
+    const samples = await metricSamples(base);
+    // No samples: the node did not answer, so nothing is known to be drained.
+    let backlog = samples.length === 0 ? Infinity : 0;
+    for (const { name, value } of samples) if (BACKLOG_GAUGES.includes(name)) backlog += value;
     quiet = backlog === 0 ? quiet + 1 : 0;
     if (quiet >= 2) return (Date.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 500));
@@ -988,6 +990,7 @@ async function main(): Promise<void> {
       process.stderr.write(
         drained === undefined ? '  backlog not drained after 90 s\n' : `  drained in ${drained.toFixed(1)} s\n`,
       );
+      // The gauges do not see conversations still in agents' hands (--handle-ms): give those a moment to close.
       await new Promise((r) => setTimeout(r, 1000));
     }
     await session.stop();
