@@ -159,12 +159,7 @@ export class ConversationActor implements Actor<ConversationMsg> {
     this.inflight++;
     const store = this.deps.store;
     const awaitsAnalysis = this.deps.analysisEnabled && messageText(message.content).trim() !== '';
-    const write = opening
-      ? Promise.all([
-          store.openConversation(next, next.archiveDueAt ?? now),
-          store.appendMessage(next, message, awaitsAnalysis),
-        ])
-      : store.appendMessage(next, message, awaitsAnalysis);
+    const write = store.appendMessage(next, message, awaitsAnalysis, opening ? (next.archiveDueAt ?? now) : undefined);
     if (opening) this.armTimer();
     write.then(
       () => {

@@ -101,13 +101,23 @@ export class TenantStore {
   /**
    * The append path: the message, the conversation's new head (lastSeq, lastActivityAt) and the provider-id dedup
    * entry commit in one transaction. The promise resolves at commit (visible, safe from a process crash); the
-   * fsync follows (`Storage.appendsFlushed`).
+   * fsync follows (`Storage.appendsFlushed`). `opensWithArchiveDueAt`: this message opens the conversation, so its
+   * first archival timer entry joins the same transaction (one write of the new head, not one to open and one to
+   * append).
    */
-  appendMessage(conversation: Conversation, message: UnifiedMessage, awaitsAnalysis = false): Promise<boolean> {
+  appendMessage(
+    conversation: Conversation,
+    message: UnifiedMessage,
+    awaitsAnalysis = false,
+    opensWithArchiveDueAt?: number,
+  ): Promise<boolean> {
     const t = this.tenant;
     const dbs = this.db;
     const write = dbs.messages.batch(() => {
       void dbs.messages.put(keys.message(t, message.conversationId, message.seq), message);
+      if (opensWithArchiveDueAt !== undefined) {
+        void dbs['archive-due'].put(keys.archiveDue(opensWithArchiveDueAt, t, conversation.id), conversation.customerId);
+      }
       if (awaitsAnalysis) {
         const due: AnalysisDueValue = { customerId: message.customerId, at: message.receivedAt, attempts: 0 };
         void dbs['analysis-due'].put(keys.analysisDue(t, message.conversationId, message.seq), due);
