@@ -116,7 +116,10 @@ export class TenantStore {
     const write = dbs.messages.batch(() => {
       void dbs.messages.put(keys.message(t, message.conversationId, message.seq), message);
       if (opensWithArchiveDueAt !== undefined) {
-        void dbs['archive-due'].put(keys.archiveDue(opensWithArchiveDueAt, t, conversation.id), conversation.customerId);
+        void dbs['archive-due'].put(
+          keys.archiveDue(opensWithArchiveDueAt, t, conversation.id),
+          conversation.customerId,
+        );
       }
       if (awaitsAnalysis) {
         const due: AnalysisDueValue = { customerId: message.customerId, at: message.receivedAt, attempts: 0 };
