@@ -181,6 +181,7 @@ export class OmniNode {
         maxWaitMs: config.inference.maxWaitMs,
         waitWhen: () => this.loopUtilization.current > config.inference.waitAboveUtilization,
         maxQueue: config.inference.maxQueue,
+        warmUpTexts: config.inference.warmUpTexts,
         products: config.inference.products,
         defaultCurrency: config.inference.defaultCurrency,
         customIntents: config.inference.customIntents,

@@ -34,6 +34,8 @@ export interface InferenceWorkerData {
   embeddings: boolean;
   /** Merge the hashed models into one session (one run per batch); off only to measure the difference. */
   bundle: boolean;
+  /** Texts the worker analyses before it reports ready, so live traffic meets compiled code (0: none). */
+  warmUpTexts: number;
 }
 
 /** A text and, for date resolution, when it was received (epoch ms). */
@@ -48,6 +50,10 @@ export type PoolToWorker =
   | { t: 'close' };
 
 export type WorkerToPool =
-  | { t: 'ready'; models: Record<string, string> }
+  | {
+      t: 'ready';
+      models: Record<string, string>;
+      warmUp: { texts: number; batches: number; ms: number; error?: string };
+    }
   | { t: 'result'; id: number; ok: true; analyses: TextAnalysis[]; loopLagP99Ms: number; workMs: number }
   | { t: 'result'; id: number; ok: false; error: WireError; loopLagP99Ms: number; workMs: number };

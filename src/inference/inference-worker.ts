@@ -5,6 +5,7 @@ import { OmniError } from '../domain/index.js';
 import { EventLoopLag } from '../observability/index.js';
 import type { InferenceWorkerData, PoolToWorker, WorkerToPool } from './inference-protocol.js';
 import { TextAnalyzer } from './text-analyzer.js';
+import { warmUp, warmUpTexts } from './warm-up.js';
 
 const port = parentPort;
 if (port === null) throw new Error('inference-worker must run in a worker thread');
@@ -19,7 +20,15 @@ void TextAnalyzer.load(
   },
   data.customIntents,
   { embeddings: data.embeddings, bundle: data.bundle },
-).then((analyzer) => {
+).then(async (analyzer) => {
+  // Before any live text: the first analyses of a cold thread are 10-100× slower (warm-up.ts says why).
+  // A failure here is not fatal: live texts get their own typed errors, and the log says why the warm-up stopped.
+  const warmed = await warmUp(analyzer, warmUpTexts(data.modelsDir), data.warmUpTexts).catch((error: unknown) => ({
+    texts: 0,
+    batches: 0,
+    ms: 0,
+    error: OmniError.from(error).message,
+  }));
   const send = (message: WorkerToPool) => port.postMessage(message);
   // This thread's event-loop delay, reported with each answer (p99 since the previous one) for the pool's metrics:
   // a batch that holds the thread for long shows up here before it shows up as latency.
@@ -57,5 +66,5 @@ void TextAnalyzer.load(
         }),
     );
   });
-  send({ t: 'ready', models: analyzer.models });
+  send({ t: 'ready', models: analyzer.models, warmUp: warmed });
 });
