@@ -38,7 +38,8 @@ function sampleTexts(): string[] {
   const texts: string[] = [];
   const banking = path.join(DATA, 'banking77', 'train.csv');
   if (existsSync(banking)) {
-    for (const line of readFileSync(banking, 'utf8').split('\n').slice(1, 3001)) {
+    // The file has CRLF line ends: split on them, or every text keeps its ",label\r" tail (it did until 2026-12-07).
+    for (const line of readFileSync(banking, 'utf8').split(/\r?\n/).slice(1, 3001)) {
       const text = line.replace(/,[a-z_]+$/, '').replace(/^"|"$/g, '');
       if (text.trim() !== '') texts.push(text);
     }
