@@ -54,17 +54,17 @@ export interface InferencePoolOptions {
    */
   bundle?: boolean;
   /**
-   * Called after each batch with its size, its round trip (posted → answered) and the worker's time on it from its
-   * arrival (with two batches held it can include part of the other's), both in seconds (metrics; the rest of the
-   * round trip is waiting for a thread to be scheduled and for messages to cross).
-   */
-  /**
    * Texts each worker analyses before it reports ready (at start, on reload, after a restart), so that the first
    * live messages do not pay onnxruntime's first run and V8's compilation: ≈ 250 ms for a cold worker's first
    * batch, 2-5× slower batches for the next few hundred texts. 1,000 texts take ≈ 0.5 s of the worker's start.
    * @default 1000
    */
   warmUpTexts?: number;
+  /**
+   * Called after each batch with its size, its round trip (posted → answered) and the worker's time on it from its
+   * arrival (with two batches held it can include part of the other's), both in seconds (metrics; the rest of the
+   * round trip is waiting for a thread to be scheduled and for messages to cross).
+   */
   onBatch?: (size: number, seconds: number, workSeconds: number) => void;
   logger: Logger;
 }
@@ -258,7 +258,9 @@ export class InferencePool {
     return new Promise((resolve, reject) => {
       worker.on('message', (message: WorkerToPool) => {
         if (message.t === 'ready') {
-          this.options.logger.info({ models: message.models, warmUp: message.warmUp }, 'inference worker ready');
+          const log = { models: message.models, warmUp: message.warmUp };
+          if (message.warmUp.error === undefined) this.options.logger.info(log, 'inference worker ready');
+          else this.options.logger.warn(log, 'inference worker ready; its warm-up failed');
           entry.ready = true;
           resolve(entry);
           this.dispatch();

@@ -21,7 +21,8 @@ void TextAnalyzer.load(
   data.customIntents,
   { embeddings: data.embeddings, bundle: data.bundle },
 ).then(async (analyzer) => {
-  // Before any live text: the first analyses of a cold thread are 10-100× slower (warm-up.ts says why).
+  // Before any live text: a cold thread's first batch takes ≈ 250 ms and the next few hundred texts run 2-5× slower
+  // (warm-up.ts says why).
   // A failure here is not fatal: live texts get their own typed errors, and the log says why the warm-up stopped.
   const warmed = await warmUp(analyzer, warmUpTexts(data.modelsDir), data.warmUpTexts).catch((error: unknown) => ({
     texts: 0,
