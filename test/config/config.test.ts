@@ -18,6 +18,10 @@ test('embedded defaults', () => {
   // Empty variables are unset, OMNICX_CONFIG included (it used to be read as a file named '').
   expect(loadConfig({ OMNICX_CONFIG: '', PORT: '', MAX_LIVE_ACTORS: '' }, undefined)).toEqual(config);
   expect(loadConfig({ MAX_LIVE_ACTORS: '0' }, undefined).maxLiveActors).toBe(0);
+  // Each inference worker warms up on 1,000 texts unless told otherwise (0 turns it off).
+  expect(config.inference.warmUpTexts).toBe(1000);
+  expect(loadConfig({ INFERENCE_WARM_UP_TEXTS: '0' }, undefined).inference.warmUpTexts).toBe(0);
+  expect(() => loadConfig({ INFERENCE_WARM_UP_TEXTS: '-5' }, undefined)).toThrow(/warmUpTexts/);
 });
 
 test('file values, then environment overrides', () => {
