@@ -1,6 +1,7 @@
 // Messages between the inference pool (main or shard thread) and its workers: batches of texts in, per-text analyses
 // out, typed errors back. Structured clone carries them (plain objects of strings and numbers).
 import type { ExtractedEntity, WireError } from '../domain/index.js';
+import type { WarmUpResult } from './warm-up.js';
 
 export interface TextAnalysis {
   intent: {
@@ -53,7 +54,8 @@ export type WorkerToPool =
   | {
       t: 'ready';
       models: Record<string, string>;
-      warmUp: { texts: number; batches: number; ms: number; error?: string };
+      /** What the warm-up did; `error` when it stopped early (the worker serves anyway). */
+      warmUp: WarmUpResult & { error?: string };
     }
   | { t: 'result'; id: number; ok: true; analyses: TextAnalysis[]; loopLagP99Ms: number; workMs: number }
   | { t: 'result'; id: number; ok: false; error: WireError; loopLagP99Ms: number; workMs: number };

@@ -22,8 +22,7 @@ void TextAnalyzer.load(
   { embeddings: data.embeddings, bundle: data.bundle },
 ).then(async (analyzer) => {
   // Before any live text: a cold thread's first batch takes ≈ 250 ms and the next few hundred texts run 2-5× slower
-  // (warm-up.ts says why).
-  // A failure here is not fatal: live texts get their own typed errors, and the log says why the warm-up stopped.
+  // (warm-up.ts says why). A failure is not fatal: live texts get their own typed errors, and the log says why.
   const warmed = await warmUp(analyzer, warmUpTexts(data.modelsDir), data.warmUpTexts).catch((error: unknown) => ({
     texts: 0,
     batches: 0,

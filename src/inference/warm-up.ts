@@ -5,9 +5,10 @@
 // worker restart pay that (the end-to-end bench's first second: offers at p50 262 ms, p99 461 ms). The texts are
 // synthetic customer messages (entities, dates, several languages, several clauses) and the project's own training
 // examples (`<modelsDir>/*/own-examples.csv`) when the models folder has them; nothing is stored or sent anywhere.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AnalysisItem, TextAnalysis } from './inference-protocol.js';
+import { readLabelledCsv } from './training/csv-reader.js';
 
 /** What the warm-up needs of an analyzer (TextAnalyzer, or a stand-in in a unit test). */
 export interface WarmUpTarget {
@@ -51,14 +52,10 @@ const BUILT_IN = [
     'Please get back to me by the end of the week.',
 ];
 
-/** Rows of a `text,label[,…]` CSV's first column (quoted or not); empty when the file cannot be read. */
+/** The texts of a `text,label` CSV (the trainer's reader); none when the file is missing or not such a CSV. */
 function csvTexts(file: string): string[] {
   try {
-    return readFileSync(file, 'utf8')
-      .split(/\r?\n/)
-      .slice(1)
-      .map((line) => (line.startsWith('"') ? line.slice(1, line.indexOf('"', 1)) : line.split(',')[0]) ?? '')
-      .filter((text) => text.trim() !== '');
+    return readLabelledCsv(file).texts.filter((text) => text.trim() !== '');
   } catch {
     return [];
   }
