@@ -313,6 +313,8 @@ interface StepFigures {
   proc: ProcSample[];
   events: Array<{ t: number; label: string }>;
   metrics: Record<string, number>;
+  /** Seconds between the two /metrics scrapes that `metrics` is the difference of. */
+  metricsWindowSec: number;
   histograms: { ack?: Histogram; offer?: Histogram };
   restartMs?: number;
   /** Replies (agents' answers, expected-wait notices) the provider server accepted during the step. */
@@ -338,7 +340,7 @@ async function metricSamples(base: string): Promise<Array<{ name: string; labels
 async function scrape(base: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const reported =
-    /^(omnicx_routing_decisions_total|omnicx_analysis_total|omnicx_messages_ingested_total|omnicx_shard_restarts_total|omnicx_pipeline_step_seconds_(?:sum|count))$/;
+    /^(omnicx_routing_decisions_total|omnicx_analysis_total|omnicx_messages_ingested_total|omnicx_shard_restarts_total|omnicx_pipeline_step_seconds_(?:sum|count)|omnicx_thread_(?:cpu|runqueue_wait)_seconds_total)$/;
   for (const { name, labels: all, value } of await metricSamples(base)) {
     if (!reported.test(name)) continue;
     const labels = all.replace(/channel="[^"]*",?/, '');
@@ -511,6 +513,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
   const reset: AgentsReset = { type: 'reset', since: Date.now() };
   session.agents?.child.send(reset);
   const before = kind === 'pipeline' ? await scrape(session.base) : {};
+  const scrapedBeforeAt = Date.now();
   const deliveredBefore = await providerCount(session);
   const cpuBefore = session.sampler.cpuSeconds;
   const mainCpuBefore = session.sampler.mainCpuSeconds;
@@ -619,6 +622,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
   customers.child.send({ type: 'exit' });
   await customers.exited;
   const after = kind === 'pipeline' ? await scrape(session.base) : {};
+  const metricsWindowSec = (Date.now() - scrapedBeforeAt) / 1000;
   const providerDeliveries = (await providerCount(session)) - deliveredBefore;
   const ack = decodeFromCompressedBase64(done.ack);
   const offer = agentsDone === undefined ? undefined : decodeFromCompressedBase64(agentsDone.offer);
@@ -656,6 +660,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
     proc: session.sampler.samples.slice(procFrom),
     events,
     metrics: diff(after, before),
+    metricsWindowSec,
     histograms: { ack, ...(offer === undefined ? {} : { offer }) },
     ...(restartMs === undefined ? {} : { restartMs }),
     providerDeliveries,
@@ -748,7 +753,29 @@ function pipelineMetrics(r: StepFigures): string {
   const restarts = Object.entries(m)
     .filter(([k]) => k.startsWith('omnicx_shard_restarts_total'))
     .reduce((n, [, v]) => n + v, 0);
-  return `Node metrics over the run (after a node restart they count from the restart): routing decisions: ${decisions || '—'}; analysis: ${analysis || '—'}; mean pipeline step time: ${stepMeans || '—'}; ingests answered as duplicate: ${dup}; shard restarts: ${restarts}.`;
+  return `Node metrics over the run (after a node restart they count from the restart): routing decisions: ${decisions || '—'}; analysis: ${analysis || '—'}; mean pipeline step time: ${stepMeans || '—'}; ingests answered as duplicate: ${dup}; shard restarts: ${restarts}.${threadShares(r)}`;
+}
+
+/**
+ * Each thread role's share of the step's wall time on a CPU, and waiting for one (omnicx_thread_* metrics, Linux):
+ * a main thread that waits often for a core means the box, not the code, set the latency.
+ */
+function threadShares(r: StepFigures): string {
+  const window = r.metricsWindowSec;
+  if (!(window > 0)) return '';
+  const parts = ['main', 'shard', 'inference', 'other'].flatMap((role) => {
+    const cpu = r.metrics[`omnicx_thread_cpu_seconds_total{thread="${role}"}`];
+    const wait = r.metrics[`omnicx_thread_runqueue_wait_seconds_total{thread="${role}"}`];
+    if (cpu === undefined || wait === undefined || cpu <= 0) return [];
+    return [`${role} ${asPercent(cpu / window)} on a CPU, ${asPercent(wait / window)} waiting for one`];
+  });
+  return parts.length === 0
+    ? ''
+    : ` Threads, as shares of the ${window.toFixed(0)} s between scrapes: ${parts.join('; ')}.`;
+}
+
+function asPercent(share: number): string {
+  return `${(share * 100).toFixed(1)} %`;
 }
 
 function verdict(ok: boolean): string {

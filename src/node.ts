@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { ActorGateway, InProcessShards, ShardPool, type ShardTransport } from './actors/index.js';
 import type { OmniConfig } from './config/index.js';
-import { createLogger, EventLoopUtilization, NodeMetrics, type Logger } from './observability/index.js';
+import { createLogger, EventLoopUtilization, NodeMetrics, ThreadStats, type Logger } from './observability/index.js';
 import { Storage } from './persistence/index.js';
 import { Server as SocketIoServer } from 'socket.io';
 import { messageText, type ChannelType, type ConversationId, type TenantId } from './domain/index.js';
@@ -72,6 +72,39 @@ export class OmniNode {
     } catch (error) {
       this.logger.warn({ err: error, messageId }, 'could not record the thread of an outbound mail');
     }
+  }
+
+  /**
+   * Per-thread CPU and run-queue wait by role (Linux): how much of each second the main thread ran, and how long it
+   * was ready but had no core because LMDB's commit threads, the inference worker or V8's helpers held them.
+   */
+  private observeThreads(): void {
+    if (!ThreadStats.available()) return;
+    const stats = new ThreadStats((tid) => {
+      if (tid === process.pid) return 'main';
+      if (this.inference?.threadIds().includes(tid) === true) return 'inference';
+      if (this.pool?.threadIds().includes(tid) === true) return 'shard';
+      return 'other';
+    });
+    // One read of /proc per scrape for both counters.
+    let last: { at: number; totals: ReturnType<ThreadStats['sample']> } | undefined;
+    const totals = () => {
+      if (last === undefined || performance.now() - last.at > 100)
+        last = { at: performance.now(), totals: stats.sample() };
+      return last.totals;
+    };
+    this.metrics.observeTotals(
+      'omnicx_thread_cpu_seconds_total',
+      "CPU time of this process's threads by role (main, inference, shard, other: LMDB commits, V8 helpers, libuv)",
+      () => totals().map((t) => ({ labels: { thread: t.role }, value: t.cpuSeconds })),
+      ['thread'],
+    );
+    this.metrics.observeTotals(
+      'omnicx_thread_runqueue_wait_seconds_total',
+      'Time threads were ready to run but waited for a CPU, by role: high for `main` means the box is oversubscribed',
+      () => totals().map((t) => ({ labels: { thread: t.role }, value: t.waitSeconds })),
+      ['thread'],
+    );
   }
 
   /** The analysis step (undefined when inference is disabled). */
@@ -165,6 +198,7 @@ export class OmniNode {
     this.observeRouting(routing);
     routing.start();
 
+    this.observeThreads();
     this.metrics.observe(
       'omnicx_event_loop_utilization',
       "The main thread's event-loop utilization over the last 0.5 s (0 idle, 1 never idle)",

@@ -195,7 +195,7 @@ export type ShardResponse<K extends ShardRequestType> = ShardRequestMap[K]['res'
 export type MainToShardFrame = { t: 'req'; id: number; body: ShardRequest } | { t: 'shutdown' };
 
 export type ShardToMainFrame =
-  | { t: 'ready'; shard: number; protocol: number }
+  | { t: 'ready'; shard: number; protocol: number; /** the worker thread's kernel id (Linux) */ tid?: number }
   | { t: 'res'; id: number; ok: true; body: unknown }
   | { t: 'res'; id: number; ok: false; error: WireError }
   | { t: 'closed' };

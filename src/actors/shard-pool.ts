@@ -58,6 +58,8 @@ interface Slot {
   flusher: CoalescingFlush;
   restarts: number;
   lastStartAt: number;
+  /** The worker thread's kernel id, once it reported ready (Linux only). */
+  tid: number | undefined;
 }
 
 export type ShardEvent = { type: 'shard.exited'; shard: number; code: number } | { type: 'shard.ready'; shard: number };
@@ -80,11 +82,17 @@ export class ShardPool implements ShardTransport {
         flusher: new CoalescingFlush(() => this.flush(slot)),
         restarts: 0,
         lastStartAt: 0,
+        tid: undefined,
       };
       return slot;
     });
     this.timeoutSweep = setInterval(() => this.expire(), Math.min(100, options.requestTimeoutMs / 4));
     this.timeoutSweep.unref();
+  }
+
+  /** The kernel ids of the shard worker threads that reported ready (Linux only; for the per-thread metrics). */
+  threadIds(): number[] {
+    return this.slots.flatMap((s) => (s.ready && s.tid !== undefined ? [s.tid] : []));
   }
 
   get shards(): number {
@@ -172,6 +180,7 @@ export class ShardPool implements ShardTransport {
               return;
             }
             slot.ready = true;
+            slot.tid = frame.tid;
             started = true;
             this.emit({ type: 'shard.ready', shard: slot.index });
             resolve();

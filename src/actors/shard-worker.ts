@@ -3,7 +3,7 @@
 // tens of thousands of requests per second.
 import { parentPort, workerData } from 'node:worker_threads';
 import { OmniError } from '../domain/index.js';
-import { createLogger } from '../observability/index.js';
+import { createLogger, currentThreadId } from '../observability/index.js';
 import { Storage } from '../persistence/index.js';
 import { CoalescingFlush } from './coalescing-flush.js';
 import { decodeFrame, encodeFrame } from './frame-codec.js';
@@ -90,5 +90,6 @@ port.on('message', (bytes: Uint8Array) => {
   }
 });
 
-send({ t: 'ready', shard: data.shard, protocol: PROTOCOL_VERSION });
+const tid = currentThreadId();
+send({ t: 'ready', shard: data.shard, protocol: PROTOCOL_VERSION, ...(tid !== undefined && { tid }) });
 logger.debug('shard ready');

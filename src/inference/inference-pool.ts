@@ -93,6 +93,8 @@ interface PoolWorker {
   onIdle: (() => void) | undefined;
   /** The highest event-loop delay p99 the worker reported since the last `takeEventLoopLag` (ms). */
   loopLagP99Ms: number;
+  /** The worker thread's kernel id, once it reported ready (Linux only). */
+  tid: number | undefined;
 }
 
 export interface InferencePoolStats {
@@ -130,6 +132,11 @@ export class InferencePool {
       w.loopLagP99Ms = 0;
       return ms;
     });
+  }
+
+  /** The kernel ids of the workers in service (Linux only; for the per-thread metrics). */
+  threadIds(): number[] {
+    return this.workers.flatMap((w) => (w.tid !== undefined ? [w.tid] : []));
   }
 
   get stats(): InferencePoolStats {
@@ -254,6 +261,7 @@ export class InferencePool {
       retired: false,
       onIdle: undefined,
       loopLagP99Ms: 0,
+      tid: undefined,
     };
     return new Promise((resolve, reject) => {
       worker.on('message', (message: WorkerToPool) => {
@@ -262,6 +270,7 @@ export class InferencePool {
           if (message.warmUp.error === undefined) this.options.logger.info(log, 'inference worker ready');
           else this.options.logger.warn(log, 'inference worker ready; its warm-up failed');
           entry.ready = true;
+          entry.tid = message.tid;
           resolve(entry);
           this.dispatch();
           return;

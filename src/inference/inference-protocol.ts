@@ -56,6 +56,8 @@ export type WorkerToPool =
       models: Record<string, string>;
       /** What the warm-up did; `error` when it stopped early (the worker serves anyway). */
       warmUp: WarmUpResult & { error?: string };
+      /** The worker thread's kernel id (Linux), for the per-thread CPU metrics; absent elsewhere. */
+      tid?: number;
     }
   | { t: 'result'; id: number; ok: true; analyses: TextAnalysis[]; loopLagP99Ms: number; workMs: number }
   | { t: 'result'; id: number; ok: false; error: WireError; loopLagP99Ms: number; workMs: number };

@@ -2,7 +2,7 @@
 // is synchronous on this thread, which is exactly why it lives here and not on an I/O thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { OmniError } from '../domain/index.js';
-import { EventLoopLag } from '../observability/index.js';
+import { currentThreadId, EventLoopLag } from '../observability/index.js';
 import type { InferenceWorkerData, PoolToWorker, WorkerToPool } from './inference-protocol.js';
 import { TextAnalyzer } from './text-analyzer.js';
 import { warmUp, warmUpTexts } from './warm-up.js';
@@ -66,5 +66,6 @@ void TextAnalyzer.load(
         }),
     );
   });
-  send({ t: 'ready', models: analyzer.models, warmUp: warmed });
+  const tid = currentThreadId();
+  send({ t: 'ready', models: analyzer.models, warmUp: warmed, ...(tid !== undefined && { tid }) });
 });

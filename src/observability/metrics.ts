@@ -114,6 +114,28 @@ export class NodeMetrics {
     });
   }
 
+  /**
+   * Registers a counter read at scrape time from totals kept elsewhere (e.g. the kernel's per-thread figures): each
+   * scrape reports the current totals, which `read` must never let go down.
+   */
+  observeTotals(
+    name: string,
+    help: string,
+    read: () => Array<{ labels?: Record<string, string>; value: number }>,
+    labelNames: string[] = [],
+  ): void {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const sample of read()) this.inc(sample.labels ?? {}, sample.value);
+      },
+    });
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'omnicx_' });
   }

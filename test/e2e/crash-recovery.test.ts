@@ -203,6 +203,11 @@ describe('durability', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/omnicx_shard_restarts_total\{shard="0"\} 1/);
     expect(metrics).toMatch(/omnicx_shard_restarts_total\{shard="1"\} 1/);
+    // The restarted workers reported their thread ids again: their actors' CPU counts under `shard` (Linux).
+    if (process.platform === 'linux') {
+      const cpu = Number(/omnicx_thread_cpu_seconds_total\{thread="shard"\} ([0-9.e-]+)/.exec(metrics)?.[1]);
+      expect(cpu).toBeGreaterThan(0);
+    }
     expect(node.child.exitCode).toBeNull();
   }, 120_000);
 });

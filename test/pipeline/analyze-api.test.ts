@@ -173,4 +173,12 @@ test('dead letters are listed and replayable over HTTP; /metrics shows the pipel
   ]) {
     expect(metrics).toContain(name);
   }
+  // Per-thread CPU (Linux): the inference worker reported its thread id, so its analyses count under its own role.
+  if (process.platform === 'linux') {
+    const thread = (name: string, role: string) =>
+      Number(new RegExp(`${name}\\{thread="${role}"\\} ([0-9.e-]+)`).exec(metrics)?.[1]);
+    expect(thread('omnicx_thread_cpu_seconds_total', 'main')).toBeGreaterThan(0);
+    expect(thread('omnicx_thread_cpu_seconds_total', 'inference')).toBeGreaterThan(0);
+    expect(thread('omnicx_thread_runqueue_wait_seconds_total', 'main')).toBeGreaterThanOrEqual(0);
+  }
 });
