@@ -86,24 +86,19 @@ export class OmniNode {
       if (this.pool?.threadIds().includes(tid) === true) return 'shard';
       return 'other';
     });
-    // One read of /proc per scrape for both counters.
-    let last: { at: number; totals: ReturnType<ThreadStats['sample']> } | undefined;
-    const totals = () => {
-      if (last === undefined || performance.now() - last.at > 100)
-        last = { at: performance.now(), totals: stats.sample() };
-      return last.totals;
-    };
-    this.metrics.observeTotals(
+    this.metrics.observe(
       'omnicx_thread_cpu_seconds_total',
       "CPU time of this process's threads by role (main, inference, shard, other: LMDB commits, V8 helpers, libuv)",
-      () => totals().map((t) => ({ labels: { thread: t.role }, value: t.cpuSeconds })),
+      () => stats.sample().map((t) => ({ labels: { thread: t.role }, value: t.cpuSeconds })),
       ['thread'],
+      'counter',
     );
-    this.metrics.observeTotals(
+    this.metrics.observe(
       'omnicx_thread_runqueue_wait_seconds_total',
       'Time threads were ready to run but waited for a CPU, by role: high for `main` means the box is oversubscribed',
-      () => totals().map((t) => ({ labels: { thread: t.role }, value: t.waitSeconds })),
+      () => stats.sample().map((t) => ({ labels: { thread: t.role }, value: t.waitSeconds })),
       ['thread'],
+      'counter',
     );
   }
 

@@ -95,45 +95,34 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
-  /** Gauges read at scrape time from whoever owns the number. */
+  /**
+   * Gauges (or, with `kind` 'counter', counters of totals kept elsewhere, e.g. the kernel's per-thread figures, which
+   * `read` must never let go down) read at scrape time from whoever owns the number.
+   */
   observe(
     name: string,
     help: string,
     read: () => Array<{ labels?: Record<string, string>; value: number }>,
     labelNames: string[] = [],
+    kind: 'gauge' | 'counter' = 'gauge',
   ): void {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const sample of read()) this.set(sample.labels ?? {}, sample.value);
-      },
-    });
-  }
-
-  /**
-   * Registers a counter read at scrape time from totals kept elsewhere (e.g. the kernel's per-thread figures): each
-   * scrape reports the current totals, which `read` must never let go down.
-   */
-  observeTotals(
-    name: string,
-    help: string,
-    read: () => Array<{ labels?: Record<string, string>; value: number }>,
-    labelNames: string[] = [],
-  ): void {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const sample of read()) this.inc(sample.labels ?? {}, sample.value);
-      },
-    });
+    const options = { name, help, labelNames, registers: [this.registry] };
+    if (kind === 'gauge')
+      new Gauge({
+        ...options,
+        collect() {
+          this.reset();
+          for (const sample of read()) this.set(sample.labels ?? {}, sample.value);
+        },
+      });
+    else
+      new Counter({
+        ...options,
+        collect() {
+          this.reset();
+          for (const sample of read()) this.inc(sample.labels ?? {}, sample.value);
+        },
+      });
   }
 
   constructor() {
