@@ -116,8 +116,14 @@ function readOwnHeldOut(file: string): Example[] {
  * one bigram, so this is where it is weakest.
  */
 const NEGATION_FILE = path.resolve(__dirname, 'data', 'sentiment-negation.tsv');
+/**
+ * Plain emotional customer-service messages (bench/data/sentiment-emotions.tsv: label, text), also written for this
+ * check and never trained on: "I am very disappointed", "so frustrated with this order", "love the new app design".
+ */
+const EMOTIONS_FILE = path.resolve(__dirname, 'data', 'sentiment-emotions.tsv');
 
-function readNegation(file: string): Example[] {
+/** A `label<TAB>text` file of this folder. */
+function readLabelled(file: string): Example[] {
   const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
   if (header?.trim() !== 'label\ttext') throw new Error(`${file}: expected the columns label, text`);
   return lines.map((line) => {
@@ -291,7 +297,8 @@ async function main(): Promise<number> {
   const sst = readSst(path.join(values.data, 'sst2', 'dev.tsv'));
   const ownFile = path.join(values.models, 'sentiment', 'own-examples.csv');
   const own = readOwnHeldOut(ownFile);
-  const negation = readNegation(NEGATION_FILE);
+  const negation = readLabelled(NEGATION_FILE);
+  const emotions = readLabelled(EMOTIONS_FILE);
   const checks: Example[] = CHECK_SENTENCES.map(([text, gold]) => ({ text, gold }));
   const tweets = readTweets(path.join(values.data, 'tweeteval-sentiment'));
   const held = new Set(heldOutRows);
@@ -310,12 +317,14 @@ async function main(): Promise<number> {
   const modelOwn = await runModel(analyzer, 'own held-out', own, batch);
   const modelChecks = await runModel(analyzer, 'check sentences', checks, batch);
   const modelNegation = await runModel(analyzer, 'negation', negation, batch);
+  const modelEmotions = await runModel(analyzer, 'emotions', emotions, batch);
   await analyzer.close();
   const vaderSst = runVader('SST-2 dev', sst);
   const vaderTweets = runVader('TweetEval val', tweets);
   const vaderOwn = runVader('own held-out', own);
   const vaderChecks = runVader('check sentences', checks);
   const vaderNegation = runVader('negation', negation);
+  const vaderEmotions = runVader('emotions', emotions);
 
   const pick = <T>(xs: T[], keep: (i: number) => boolean) => xs.filter((_, i) => keep(i));
   const isHeld = (i: number) => held.has(i);
@@ -393,6 +402,14 @@ async function main(): Promise<number> {
       metric: '3-way accuracy',
       model: labelAccuracy(negation, modelNegation.labels),
       vader: labelAccuracy(negation, vaderNegation.labels),
+      target: false,
+    },
+    {
+      set: 'plain emotional customer-service messages (bench/data/sentiment-emotions.tsv)',
+      n: emotions.length,
+      metric: '3-way accuracy',
+      model: labelAccuracy(emotions, modelEmotions.labels),
+      vader: labelAccuracy(emotions, vaderEmotions.labels),
       target: false,
     },
   ];
