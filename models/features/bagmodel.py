@@ -234,10 +234,11 @@ def ece(probs, y, bins=10):
 
 
 @torch.no_grad()
-def write_check(qmodel, texts, path, n=300):
-    """Dump n texts, their ids and the torch (quantized model) outputs, for verify-onnx.cjs."""
+def write_check(qmodel, texts, path, n=300, to_ids=None):
+    """Dump n texts, their ids and the torch (quantized model) outputs, for verify-onnx.cjs. `to_ids`: the model's
+    featurization (default: H.text_to_ids; the sentiment model appends its negation ids)."""
     texts = list(texts)[:n]
-    rows = [H.text_to_ids(t) for t in texts]
+    rows = [(to_ids or H.text_to_ids)(t) for t in texts]
     logits, probs = [], []
     for r in rows:  # one at a time: no padding involved
         ids, m = pad([r])

@@ -6,7 +6,7 @@
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 const path = require('path');
-const { textToIds } = require('./hashing.cjs');
+const { textToIds, negationIds } = require('./hashing.cjs');
 
 const BATCH = Number(process.argv.includes('--batch') ? process.argv[process.argv.indexOf('--batch') + 1] : 32);
 
@@ -67,7 +67,8 @@ async function main() {
   }
   const data = option('data', path.join(__dirname, '..', '..', '..', 'shared', 'datasets'));
   const spec = JSON.parse(fs.readFileSync(path.join(path.dirname(a), 'manifest.json'), 'utf8')).features;
-  const rows = texts(data, Number(option('n', '900'))).map((t) => textToIds(t, spec));
+  // A model with negation-scope ids (spec.negation: the sentiment model) gets them appended, as at run time.
+  const rows = texts(data, Number(option('n', '900'))).map((t) => [...textToIds(t, spec), ...negationIds(t, spec)]);
   const A = await outputs(a, rows);
   const B = await outputs(b, rows);
   let maxDiff = 0;

@@ -67,4 +67,43 @@ function textToIds(text, f) {
   return ids;
 }
 
-module.exports = { fnv1a32, normalize, charClass, tokenize, textToIds };
+/** omnicx-neg-v1 (spec.md section 6): the ids of "NOT_" + each word a negator governs; `f` the model's features. */
+function negationIds(text, f) {
+  const n = f.negation;
+  if (!n) return [];
+  const negators = new Set(n.negators);
+  const stops = new Set(n.stops);
+  const unmarked = new Set(n.unmarked);
+  const words = [];
+  let scope = 0;
+  let cur = '';
+  const word = (w) => {
+    if (negators.has(w)) scope = n.window;
+    else if (stops.has(w)) scope = 0;
+    else if (scope > 0) {
+      if (!unmarked.has(w)) words.push(w);
+      scope--;
+    }
+  };
+  for (const ch of normalize(text)) {
+    const k = charClass(ch.codePointAt(0));
+    if (k === 'W') {
+      cur += ch;
+      continue;
+    }
+    if (cur) word(cur);
+    cur = '';
+    if (k === 'S' || n.breaks.includes(ch)) scope = 0;
+  }
+  if (cur) word(cur);
+  const first = 1 + f.wordBuckets + f.charBuckets;
+  const ids = [];
+  for (const w of words) {
+    const id = first + (fnv1a32('NOT_' + w) % n.buckets);
+    if (!ids.includes(id)) ids.push(id);
+    if (ids.length >= n.maxIds) break;
+  }
+  return ids;
+}
+
+module.exports = { fnv1a32, normalize, charClass, tokenize, textToIds, negationIds };

@@ -128,6 +128,120 @@ def batch(texts, max_len: int = MAX_LEN, pad_to=None):
     return ids, mask
 
 
+# --- Negation scope ("omnicx-neg-v1", spec.md section 6): extra ids for the sentiment model only -------------------
+# A bag of n-grams sees "not happy" as "not" + "happy" + one bigram, and "not disappointed at all" teaches it that
+# "disappointed" is positive. These ids mark the words a negator governs, the way VADER scopes negation: after a
+# negator, the next NEG_WINDOW word tokens, up to a clause break, each add the id of "NOT_" + word. They are appended
+# to text_to_ids(text) (after its ids, in their own id range), so the shared ids stay exactly as they are.
+NEG_VERSION = "omnicx-neg-v1"
+NEG_BUCKETS = 1 << 16      # ids NUM_IDS .. NUM_IDS + NEG_BUCKETS - 1
+NEG_WINDOW = 3             # word tokens after a negator
+NEG_MAX = 64               # at most this many negation ids per message
+# After normalize(): apostrophes are deleted ("don't" -> "dont"), and SST-2's PTB "n't" is the token "nt".
+NEGATORS = ("not", "no", "never", "nt", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant",
+            "cannot", "couldnt", "wont", "wouldnt", "shouldnt", "havent", "hasnt", "hadnt", "aint", "without",
+            "nothing", "nobody", "hardly", "neither", "nor", "none")
+# Words that end a scope (and are not negated themselves): "not cheap but good".
+NEG_STOPS = ("but", "however", "although", "though", "yet")
+# Function words and intensifiers: in a scope they count towards the window but are not negated themselves (their
+# NOT_ ids would only carry noise: the first model of this spec learned a large positive weight for NOT_the).
+NEG_UNMARKED = ("a", "an", "the", "to", "of", "for", "with", "at", "in", "on", "by", "from", "about", "as", "all",
+                "any", "my", "your", "our", "their", "his", "her", "its", "it", "this", "that", "these", "those", "me",
+                "you", "him", "them", "us", "i", "we", "he", "she", "they", "is", "am", "are", "was", "were", "be",
+                "been", "being", "so", "very", "too", "really", "quite", "even", "ever", "just", "much", "more",
+                "and", "or", "one", "have", "has", "had", "do", "does", "did", "get", "got", "if")
+# Separator characters that end a scope (a clause break); symbol tokens (! ? emoji) end it too.
+NEG_BREAKS = ".,;:\n"
+
+
+def negated_words(text: str):
+    """The word tokens in a negation scope, in order (repeats included)."""
+    out = []
+    scope = 0
+    cur = []
+
+    def word(tok):
+        nonlocal scope
+        if tok in NEGATORS:
+            scope = NEG_WINDOW
+        elif tok in NEG_STOPS:
+            scope = 0
+        elif scope > 0:
+            if tok not in NEG_UNMARKED:
+                out.append(tok)
+            scope -= 1
+
+    for c in normalize(text):
+        k = char_class(ord(c))
+        if k == "W":
+            cur.append(c)
+            continue
+        if cur:
+            word("".join(cur))
+            cur = []
+        if k == "S" or c in NEG_BREAKS:
+            scope = 0
+    if cur:
+        word("".join(cur))
+    return out
+
+
+def negation_ids(text: str):
+    """Distinct ids of "NOT_" + each negated word, first-occurrence order, at most NEG_MAX."""
+    seen = set()
+    ids = []
+    for w in negated_words(text):
+        i = NUM_IDS + fnv1a32("NOT_" + w) % NEG_BUCKETS
+        if i in seen:
+            continue
+        seen.add(i)
+        ids.append(i)
+        if len(ids) >= NEG_MAX:
+            break
+    return ids
+
+
+def negation_spec_dict():
+    return {
+        "name": NEG_VERSION,
+        "spec": "models/features/spec.md (section 6)",
+        "reference": "models/features/hashing.py (negation_ids)",
+        "testVectors": "models/features/negation-vectors.json",
+        "buckets": NEG_BUCKETS,
+        "window": NEG_WINDOW,
+        "maxIds": NEG_MAX,
+        "negators": list(NEGATORS),
+        "stops": list(NEG_STOPS),
+        "unmarked": list(NEG_UNMARKED),
+        "breaks": NEG_BREAKS,
+    }
+
+
+NEG_VECTOR_TEXTS = [
+    "", "not", "not happy", "I am not happy with the product", "not disappointed at all, it's lovely",
+    "I don't like it", "I DON'T like it!!! not at all", "not cheap but good", "not bad. great service",
+    "not bad, the delivery was quick", "never, ever again", "no one answered; nothing works", "nothing to complain about",
+    "isn't it great?", "hardly worth it", "not not happy", "it does n't work", "without any problem \U0001F600 happy",
+    "not\nhappy", "not   very    happy", "No, not really satisfied: the app doesn’t open",
+    ("not happy " * 100), "not café crème", "Не плохо, not плохо",
+]
+
+
+def write_negation_vectors(path):
+    vectors = [{"text": t, "negatedWords": negated_words(t), "ids": negation_ids(t)} for t in NEG_VECTOR_TEXTS]
+    doc = {
+        "features": spec_dict(),
+        "negation": negation_spec_dict(),
+        "note": "ids = negation_ids(text): appended after text_to_ids(text) for models whose manifest has "
+                "features.negation; negatedWords for debugging.",
+        "vectors": vectors,
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=True, indent=1)
+        f.write("\n")
+    print(f"wrote {len(vectors)} negation vectors to {path}")
+
+
 def spec_dict():
     return {
         "name": VERSION,
@@ -245,6 +359,9 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--write-vectors":
         write_vectors(sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                                           "test-vectors.json"))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--write-negation-vectors":
+        write_negation_vectors(sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "negation-vectors.json"))
     elif len(sys.argv) > 1 and sys.argv[1] == "--tokens":
         for t in sys.argv[2:]:
             print(tokenize(t), list(iter_features(t))[:40], text_to_ids(t)[:40])

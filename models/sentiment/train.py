@@ -13,10 +13,13 @@ here with D = 3, i.e. a linear model over the set of hashed n-grams of omnicx-ha
    computes. Its per-feature weights u give s(x) = u . x, a movie-review polarity score.
 2. Lexicon. The VADER lexicon (the file shipped in node_modules/vader-sentiment; 7.5k entries, the
    single-word ones are used) gives every word unigram id three values (positive valence, negative valence,
-   |valence|); lex(x) = sum over the message's ids / sqrt(n). VADER's negation rule is applied the same way: the
-   word-bigram id of "<negator> <word>" (NEGATORS) adds the features of -0.74 * valence minus those of the valence,
-   so "not happy" counts as negative in lex(x). These are linear in the same features, so they fold into the table:
-   nothing but model.onnx runs at run time.
+   |valence|); lex(x) = sum over the message's ids / sqrt(n). VADER's negation rule is applied the same way: with
+   the negation scope (version 4, CFG negationScope), every message's ids also carry "NOT_<word>" ids for the words a
+   negator governs (omnicx-neg-v1, models/features/spec.md section 6: up to 3 words after "not", "never", "don't", ...,
+   up to a clause break), and a lexicon word's NOT_ id adds the features of -0.74 * valence minus those of the
+   valence, so "not very happy" counts as negative in lex(x) and the model can learn NOT_ weights of its own.
+   (Version 3, --no-negation-scope: the word-bigram id of "<negator> <word>" (NEGATORS) got that correction instead.)
+   These are linear in the same features, so they fold into the table: nothing but model.onnx runs at run time.
 3. Tweets. A 3-class logistic regression on the TweetEval training half over [x, s(x), lex(x)], plus a sample of
    SST-2 phrases (weight 0.03 each, their s(x) computed out-of-fold: SST phrases are grouped by shared 5-token
    windows, i.e. by source sentence, and s for one group half comes from a model fitted on the other) so that
@@ -76,6 +79,8 @@ CFG = {
     "ownExamples": "models/sentiment/own-examples.csv",  # our customer-service messages; only split == train rows
     "ownWeightGrid": [0.0, 1.0, 2.0, 4.0, 8.0],  # loss weight per own row (a tweet weighs 1): chosen by CV (0.5 was
                                                  # below 1 in a first sweep, left out to save time)
+    "negationScope": True,  # omnicx-neg-v1 ids (models/features/hashing.py negation_ids): "NOT_" + each word a negator
+                            # governs, appended to every message's ids; the lexicon's negation rule goes on them
     "negatedLexicon": -0.74,  # VADER's negation scalar: "<negator> <word>" bigram ids turn the word's valence v
                               # into -0.74 v in the lexicon features (see NEGATORS); None: no negation rule
     "cvFolds": 5,
@@ -172,7 +177,7 @@ def lex_vec(v):
     return np.array([max(v, 0.0), min(v, 0.0), abs(v)])
 
 
-def read_lexicon(path, negators=(), scalar=None):
+def read_lexicon(path, negators=(), scalar=None, scope=False):
     """VADER lexicon -> {unigram feature id: [positive valence, negative valence, |valence|]} (entries that are one
     word token after omnicx-hash-v1 normalization; emoticons such as ':)' are separators in the spec and vanish), and
     with a negation scalar, for each negator g, the bigram id of "g word" -> lex_vec(scalar * v) - lex_vec(v)."""
@@ -190,7 +195,11 @@ def read_lexicon(path, negators=(), scalar=None):
             v = float(p[1])
             i = H.feature_id("w", toks[0][0])
             out[i] = out.get(i, 0.0) + lex_vec(v)
-            if scalar is not None:
+            if scalar is not None and scope:
+                # the word's NOT_ id: in a negation scope the word counts scalar * v (its own unigram still adds v)
+                j = H.NUM_IDS + H.fnv1a32("NOT_" + toks[0][0]) % H.NEG_BUCKETS
+                out[j] = out.get(j, 0.0) + lex_vec(scalar * v) - lex_vec(v)
+            elif scalar is not None:
                 for g in negators:
                     j = H.feature_id("w", f"{g} {toks[0][0]}")
                     out[j] = out.get(j, 0.0) + lex_vec(scalar * v) - lex_vec(v)
@@ -302,6 +311,8 @@ def main():
                     help="the VADER lexicon file (default: the one in node_modules/vader-sentiment)")
     ap.add_argument("--check", default="/tmp/omnicx-check/sentiment.json",
                     help="where the torch outputs for verify-onnx.cjs go (default %(default)s)")
+    ap.add_argument("--no-negation-scope", action="store_true",
+                    help="train without the omnicx-neg-v1 negation ids (the version-3 recipe, for comparison)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     log = lambda s: print(s, flush=True)  # noqa: E731
@@ -316,7 +327,10 @@ def main():
     tr_rows, te_rows = train_test_split(rows, test_size=0.5, random_state=0, stratify=tw_y_all)
     tr_rows, te_rows = np.sort(tr_rows), np.sort(te_rows)
     lex_words = len(read_lexicon(a.lexicon))
-    lex = read_lexicon(a.lexicon, NEGATORS, CFG["negatedLexicon"])
+    if a.no_negation_scope:
+        CFG["negationScope"] = False
+    scope = CFG["negationScope"]
+    lex = read_lexicon(a.lexicon, NEGATORS, CFG["negatedLexicon"], scope=scope)
     own = read_own(os.path.join(REPO, CFG["ownExamples"]))
     own_tr = [(t, y) for t, y, s_ in own if s_ == "train"]
     own_te = [(t, y) for t, y, s_ in own if s_ == "test"]
@@ -326,7 +340,9 @@ def main():
         f"train {len(tr_rows)}, held out {len(te_rows)}; lexicon: {lex_words} word ids, {len(lex)} with the negated "
         "bigrams")
 
-    f = lambda texts: BM.featurize(texts, log)  # noqa: E731
+    to_ids = (lambda t: H.text_to_ids(t) + H.negation_ids(t)) if scope else H.text_to_ids  # noqa: E731
+    f = lambda texts: [r + H.negation_ids(t) for r, t in zip(BM.featurize(texts, log), texts)] if scope \
+        else BM.featurize(texts, log)  # noqa: E731
     sst_raw_ids = f([t for t, _ in sst])
     sst_det_ids = f([detok(t) for t, _ in sst])
     sst_y = np.array([y for _, y in sst])
@@ -477,7 +493,7 @@ def main():
     amax = W.abs().max(dim=1).values
     scale = torch.where(amax > 0, amax / 127.0, torch.zeros_like(amax)).to(torch.float32)
     q = torch.round(W / torch.where(scale > 0, scale, torch.ones_like(scale)).unsqueeze(1)).clamp(-127, 127).to(torch.int8)
-    rowmap = torch.zeros(H.NUM_IDS, dtype=torch.int32)
+    rowmap = torch.zeros(H.NUM_IDS + (H.NEG_BUCKETS if scope else 0), dtype=torch.int32)
     rowmap[torch.tensor(kept_ids, dtype=torch.long)] = torch.arange(1, len(kept_ids) + 1, dtype=torch.int32)
     T, d = best["T"], best["neutralOffset"]
     bias = torch.tensor(b * T, dtype=torch.float32)
@@ -523,7 +539,8 @@ def main():
 
     os.makedirs(a.out, exist_ok=True)
     size = BM.export_onnx(qm, os.path.join(a.out, "model.onnx"))
-    BM.write_check(qm, [t for t, _ in own_te] + [tweets[i][0] for i in te_rows] + [t for t, _ in sst_dev], a.check)
+    BM.write_check(qm, [t for t, _ in own_te] + [tweets[i][0] for i in te_rows] + [t for t, _ in sst_dev], a.check,
+                   to_ids=to_ids)
     log(f"wrote {a.out}/model.onnx ({size / 1e6:.2f} MB); torch check data {a.check}")
 
     manifest_path = os.path.join(a.out, "manifest.json")
@@ -531,7 +548,7 @@ def main():
     manifest = {
         "name": "sentiment",
         "task": "text-classification/sentiment",
-        "version": 3,
+        "version": 4 if scope else 3,
         "date": datetime.date.today().isoformat(),
         "labels": LABELS,
         "score": {
@@ -547,7 +564,7 @@ def main():
         },
         "input": dict(BM.input_spec(len(LABELS)), architecture="hashbag-v1",
                       dim=3, note="D = 3: the table holds the per-feature class weights of a linear model"),
-        "features": H.spec_dict(),
+        "features": dict(H.spec_dict(), **({"negation": H.negation_spec_dict()} if scope else {})),
         "training": {
             "script": "models/sentiment/train.py",
             "command": command,

@@ -12,9 +12,30 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { bagFeeds, bagInputForm, type BagInputForm } from './features/bag-feeds.js';
 import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
+import { negationIds, type NegationSpec } from './features/negation-scope.js';
 import { tokenizerFromJson, type TextTokenizer, type TokenizerJson } from './tokenizers/index.js';
 
-export type HashedFeatures = HashingSpec & { name: string };
+/** A hashed-features model's spec; `negation` (omnicx-neg-v1): its rows also carry the negation-scope ids. */
+export type HashedFeatures = HashingSpec & { name: string; negation?: NegationSpec };
+
+/** The ids a hashed model with negation ids takes: 1 + buckets of omnicx-hash-v1, + the negation buckets. */
+export function hashedIdLimit(features: HashedFeatures): number {
+  return 1 + features.wordBuckets + features.charBuckets + (features.negation?.buckets ?? 0);
+}
+
+/**
+ * `rows` (omnicx-hash-v1 ids of `texts`) with each text's negation-scope ids appended, when the spec has them;
+ * otherwise `rows` itself.
+ */
+export function withNegationIds(features: HashedFeatures, texts: readonly string[], rows: number[][]): number[][] {
+  const negation = features.negation;
+  if (negation === undefined) return rows;
+  const firstId = 1 + features.wordBuckets + features.charBuckets;
+  return rows.map((row, i) => {
+    const extra = negationIds(texts[i] as string, negation, firstId);
+    return extra.length === 0 ? row : [...row, ...extra];
+  });
+}
 
 /** The features of a transformer directory: its tokenizer.json, described (filled in by the loader). */
 export interface TransformerFeatures {
@@ -262,11 +283,12 @@ export class OnnxTextClassifier {
   /** Hashes each text (unless given its ids) and feeds the graph in the form it declares (packed or padded). */
   private async runHashed(texts: string[], hashed?: number[][]): Promise<RawScores> {
     const features = this.manifest.features as HashedFeatures;
-    const rows = hashed ?? texts.map((text) => textToIds(text, features));
+    const rows = withNegationIds(features, texts, hashed ?? texts.map((text) => textToIds(text, features)));
     const output = await this.session.run(
       bagFeeds(this.bagForm, rows, {
-        maxLen: features.maxLen,
-        numIds: 1 + features.wordBuckets + features.charBuckets,
+        // The negation ids follow at most maxLen shared ids.
+        maxLen: features.maxLen + (features.negation?.maxIds ?? 0),
+        numIds: hashedIdLimit(features),
       }),
     );
     return { probs: output.probs?.data as Float32Array, logits: output.logits?.data as Float32Array | undefined };

@@ -10,7 +10,13 @@ import { EntityExtractor, type EntityExtractorOptions } from './entities/entity-
 import { SentenceEncoder } from './sentence-encoder.js';
 import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
 import type { AnalysisItem, TextAnalysis } from './inference-protocol.js';
-import { OnnxTextClassifier, type Classification } from './onnx-text-classifier.js';
+import {
+  hashedIdLimit,
+  OnnxTextClassifier,
+  withNegationIds,
+  type Classification,
+  type HashedFeatures,
+} from './onnx-text-classifier.js';
 
 /** Below this confidence an intent is flagged (Requirement 2.2). */
 export const LOW_CONFIDENCE = 0.7;
@@ -112,7 +118,7 @@ export class TextAnalyzer {
               {
                 name: 'sentiment',
                 bytes: readFileSync(path.join(modelsDir, 'sentiment', 'model.onnx')),
-                rows: 'messages',
+                rows: sentiment.hashingSpec?.negation === undefined ? 'messages' : 'negated',
               },
               ...(useEncoder
                 ? [
@@ -203,7 +209,17 @@ export class TextAnalyzer {
     if (texts.length === 0) return [[], [], undefined];
     if (this.bundle !== undefined && spec !== undefined && intentRows !== undefined) {
       const limits = { maxLen: spec.maxLen, numIds: 1 + spec.wordBuckets + spec.charBuckets };
-      const out = await this.bundle.run(intentRows, texts.length, limits);
+      // The sentiment model's rows: the messages' shared ids, plus their negation-scope ids if its spec has them.
+      const sentimentSpec = this.sentiment.hashingSpec as HashedFeatures;
+      const negated =
+        sentimentSpec.negation === undefined || rows === undefined
+          ? undefined
+          : {
+              rows: withNegationIds(sentimentSpec, texts, rows),
+              maxLen: spec.maxLen + sentimentSpec.negation.maxIds,
+              numIds: hashedIdLimit(sentimentSpec),
+            };
+      const out = await this.bundle.run(intentRows, texts.length, limits, negated);
       const part = (name: string) => out[name] ?? {};
       return [
         this.intent.classifyOutput(part('intent'), intentRows.length, { top: RANKING_SIZE }),
@@ -229,14 +245,22 @@ export class TextAnalyzer {
   }
 }
 
-/** The hashing spec intent, sentiment and the encoder (when present) all share, so a message is hashed once. */
+/**
+ * The hashing spec intent, sentiment and the encoder (when present) all share, so a message is hashed once. A
+ * model's negation-scope ids (its spec's `negation`) are its own, computed on top of the shared ids.
+ */
 function sharedHashingSpec(
   intent: OnnxTextClassifier,
   sentiment: OnnxTextClassifier,
   encoder: SentenceEncoder | undefined,
 ): HashingSpec | undefined {
   const spec = intent.hashingSpec;
-  const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(spec);
+  const base = (features: unknown) => {
+    if (typeof features !== 'object' || features === null) return JSON.stringify(features);
+    const { negation: _negation, ...shared } = features as Record<string, unknown>;
+    return JSON.stringify(shared);
+  };
+  const same = (other: unknown) => base(other) === base(spec);
   if (spec === undefined || !same(sentiment.hashingSpec)) return undefined;
   if (encoder !== undefined && !same(encoder.manifest.features)) return undefined;
   return spec;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { BagBundle, mergeBagGraphs } from '../../src/inference/features/bag-bundle.js';
 import { textToIds } from '../../src/inference/features/hashed-ngrams.js';
-import { OnnxTextClassifier } from '../../src/inference/onnx-text-classifier.js';
+import { hashedIdLimit, OnnxTextClassifier, withNegationIds } from '../../src/inference/onnx-text-classifier.js';
 import { SentenceEncoder } from '../../src/inference/sentence-encoder.js';
 
 const MODELS = path.join(__dirname, '..', '..', 'models');
@@ -28,7 +28,8 @@ describe('BagBundle', () => {
     ]);
     const created = await BagBundle.create([
       { name: 'intent', bytes: bytes('intent'), rows: 'all' },
-      { name: 'sentiment', bytes: bytes('sentiment'), rows: 'messages' },
+      // The committed sentiment model takes negation-scope ids too (omnicx-neg-v1): its own rows.
+      { name: 'sentiment', bytes: bytes('sentiment'), rows: sentiment.hashingSpec?.negation ? 'negated' : 'messages' },
       { name: 'encoder', bytes: bytes('encoder'), rows: 'messages' },
     ]);
     if (created === undefined) throw new Error('the committed models should merge');
@@ -42,7 +43,13 @@ describe('BagBundle', () => {
   async function compare(messages: string[], extra: string[]): Promise<void> {
     const rows = [...messages, ...extra].map((t) => textToIds(t, spec()));
     const messageRows = rows.slice(0, messages.length);
-    const out = await bundle.run(rows, messages.length, limits());
+    const sentimentSpec = sentiment.hashingSpec!;
+    const negated = sentimentSpec.negation && {
+      rows: withNegationIds(sentimentSpec, messages, messageRows),
+      maxLen: sentimentSpec.maxLen + sentimentSpec.negation.maxIds,
+      numIds: hashedIdLimit(sentimentSpec),
+    };
+    const out = await bundle.run(rows, messages.length, limits(), negated);
     const [ownIntent, ownSentiment, ownEmbeddings] = await Promise.all([
       intent.classify([...messages, ...extra], rows),
       sentiment.classify(messages, messageRows),

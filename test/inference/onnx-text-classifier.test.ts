@@ -5,6 +5,7 @@
 // the TypeScript port: real sessions, real models, plain customer-service messages.
 import * as path from 'node:path';
 import { OnnxTextClassifier } from '../../src/inference/onnx-text-classifier.js';
+import { TextAnalyzer } from '../../src/inference/text-analyzer.js';
 
 const MODELS = path.join(__dirname, '..', '..', 'models');
 
@@ -56,5 +57,25 @@ test('the sentiment model separates clearly positive and negative messages', asy
     expect(bad!.label).toBe('negative');
   } finally {
     await sentiment.close();
+  }
+});
+
+test('the sentiment model reads negation (omnicx-neg-v1 ids): negated praise is negative, negated complaints are not', async () => {
+  // Version 3 (no negation ids) got the first, second and fourth of these wrong: "disappointed" had picked up a
+  // positive weight from "not disappointed at all", and "not bad at all" was −1.0.
+  const analyzer = await TextAnalyzer.load(MODELS);
+  try {
+    const cases: Array<[string, 'negative' | 'positive']> = [
+      ['I am not happy with the product', 'negative'],
+      ['I am very disappointed', 'negative'],
+      ['not good', 'negative'],
+      ['not bad at all', 'positive'],
+      ['I am happy with the product', 'positive'],
+      ['no complaints, great service', 'positive'],
+    ];
+    const analyses = await analyzer.analyze(cases.map(([text]) => text));
+    expect(analyses.map((a) => a.sentiment.label)).toEqual(cases.map(([, label]) => label));
+  } finally {
+    await analyzer.close();
   }
 });

@@ -8,14 +8,21 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { bagFeeds } from './bag-feeds.js';
 
-/** A model of the bundle: its file's bytes, and which rows it reads (every row, or only the leading messages). */
+/**
+ * A model of the bundle: its file's bytes, and which rows it reads: every row, only the leading messages, or the
+ * messages with their negation-scope ids appended (the sentiment model: omnicx-neg-v1).
+ */
 export interface BagBundlePart {
   name: string;
   bytes: Uint8Array;
-  rows: 'all' | 'messages';
+  rows: 'all' | 'messages' | 'negated';
 }
 
-const INPUTS = { all: ['ids', 'offsets'], messages: ['m_ids', 'm_offsets'] } as const;
+const INPUTS = {
+  all: ['ids', 'offsets'],
+  messages: ['m_ids', 'm_offsets'],
+  negated: ['n_ids', 'n_offsets'],
+} as const;
 
 /**
  * The merged model, or undefined when a part cannot be merged (not a packed bag graph: inputs other than
@@ -107,9 +114,17 @@ export class BagBundle {
     rows: readonly (readonly number[])[],
     messages: number,
     limits: { maxLen: number; numIds: number },
+    negated?: { rows: readonly (readonly number[])[]; maxLen: number; numIds: number },
   ): Promise<BundleOutputs> {
     const all = bagFeeds('packed', rows, limits);
     const feeds: Record<string, ort.Tensor> = { ids: all.ids as ort.Tensor, offsets: all.offsets as ort.Tensor };
+    if (this.parts.some((p) => p.rows === 'negated')) {
+      if (negated === undefined || negated.rows.length !== messages)
+        throw new Error('bag bundle: a negated part needs every message row with its negation ids');
+      const n = bagFeeds('packed', negated.rows, negated);
+      feeds.n_ids = n.ids as ort.Tensor;
+      feeds.n_offsets = n.offsets as ort.Tensor;
+    }
     if (this.parts.some((p) => p.rows === 'messages')) {
       // The messages are the leading rows: their ids and offsets are prefixes of the full ones (views, no copy).
       const ids = all.ids?.data as Int32Array;
