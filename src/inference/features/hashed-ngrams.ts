@@ -72,7 +72,8 @@ const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 type CharClass = 'W' | 'S' | '';
 
-function charClass(cp: number): CharClass {
+/** Spec section 2's classes: 'W' word character, 'S' a symbol token of its own, '' a separator. */
+export function charClass(cp: number): CharClass {
   if ((cp >= 0x61 && cp <= 0x7a) || (cp >= 0x30 && cp <= 0x39)) return 'W';
   if (cp >= 0xc0 && cp <= 0x1fff && cp !== 0xd7 && cp !== 0xf7) return 'W';
   if ((cp >= 0x3040 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7af)) return 'W';

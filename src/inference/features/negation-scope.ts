@@ -4,7 +4,7 @@
 // of their own. They follow the message's omnicx-hash-v1 ids, in their own id range, so the ids every model shares
 // are unchanged (intent and the encoder never see these). It must match models/features/hashing.py bit for bit:
 // test/inference/negation-scope.test.ts replays models/features/negation-vectors.json.
-import { fnv1a32Utf8, normalizeForHashing } from './hashed-ngrams.js';
+import { charClass, fnv1a32Utf8, normalizeForHashing } from './hashed-ngrams.js';
 
 export interface NegationSpec {
   name: string;
@@ -45,16 +45,6 @@ function compile(spec: NegationSpec): CompiledSpec {
     compiled.set(spec, c);
   }
   return c;
-}
-
-/** Word characters and symbol tokens exactly as omnicx-hash-v1 tokenizes (hashing.py char_class). */
-function charClass(cp: number): 'W' | 'S' | '' {
-  if ((cp >= 0x61 && cp <= 0x7a) || (cp >= 0x30 && cp <= 0x39)) return 'W';
-  if (cp >= 0xc0 && cp <= 0x1fff && cp !== 0xd7 && cp !== 0xf7) return 'W';
-  if ((cp >= 0x3040 && cp <= 0x9fff) || (cp >= 0xac00 && cp <= 0xd7af)) return 'W';
-  if (cp === 0x21 || cp === 0x3f) return 'S';
-  if ((cp >= 0x2190 && cp <= 0x2bff) || (cp >= 0x1f000 && cp <= 0x1faff)) return 'S';
-  return '';
 }
 
 /** The word tokens in a negation scope, in order (repeats included). */
