@@ -12,6 +12,7 @@ import csv
 import datetime
 import json
 import os
+import re
 import sys
 import time
 from collections import Counter, OrderedDict
@@ -29,6 +30,18 @@ from train_generic import decide, metrics  # noqa: E402
 
 OTHER = "other"
 OWN_REPEAT = 3  # our hand-written examples are few: each appears 3 times in the training rows
+
+
+def reassigned(text, source_label, rules):
+    """The label a `reassign` rule gives this row, or None. A rule moves the rows of one source intent that match
+    `when` and not `unless` (regular expressions, case-insensitive) to another label: source rows whose wording says
+    something else than their label (Banking77 request_refund: "I would like to cancel my order.")."""
+    for rule in rules:
+        if rule["from"] != source_label:
+            continue
+        if re.search(rule["when"], text, re.I) and not re.search(rule.get("unless", "(?!)"), text, re.I):
+            return rule["to"]
+    return None
 
 
 def build_pool(data, mapping, log):
@@ -50,12 +63,13 @@ def build_pool(data, mapping, log):
             for r in csv.DictReader(f):
                 add(r["instruction"], bmap.get(r["intent"], r["intent"]), "bitext")
     bk = mapping["banking77"]
+    rules = bk.get("reassign", [])
     per = Counter()
     with open(os.path.join(data, "banking77", "train.csv"), newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
             c = r["category"]
             if c in bk["map"]:
-                add(r["text"], bk["map"][c], "banking77")
+                add(r["text"], reassigned(r["text"], c, rules) or bk["map"][c], "banking77")
             elif c in bk["other"] and per[c] < bk["otherPerIntent"]:
                 per[c] += 1
                 add(r["text"], OTHER, "banking77-other")

@@ -3,6 +3,7 @@
  */
 // The committed default models load and run through onnxruntime-node from TypeScript, with the features computed by
 // the TypeScript port: real sessions, real models, plain customer-service messages.
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { OnnxTextClassifier } from '../../src/inference/onnx-text-classifier.js';
 import { TextAnalyzer } from '../../src/inference/text-analyzer.js';
@@ -18,8 +19,11 @@ describe('intent model', () => {
 
   test('clear customer-service requests get their intent; probabilities are a distribution', async () => {
     const cases: Array<[string, string]> = [
-      // (Known weakness, kept out of this integration check: "I want to cancel my order" scores get_refund 0.58.)
       ['please cancel order 4711', 'cancel_order'],
+      // Until the intent model of 2026-12-07 these two read as get_refund (0.58, 0.75): Banking77 request_refund rows
+      // that only ask to cancel an order (moved by label-mapping.json's reassign rule) and no own cancel examples.
+      ['I want to cancel my order', 'cancel_order'],
+      ['cancel my order please', 'cancel_order'],
       ['how can I reset my password? I forgot it', 'recover_password'],
       ['where is my package, I need to track my order', 'track_order'],
       ['I want a refund for the broken item', 'get_refund'],
@@ -33,6 +37,22 @@ describe('intent model', () => {
       expect(result.confidence).toBeLessThanOrEqual(1);
       expect(result.ranking).toHaveLength(intent.manifest.labels.length);
     });
+  });
+
+  test('hand-written customer phrases never trained on (bench/data/intent-phrases-holdout.tsv): at least 75 % right', async () => {
+    // 150 in-scope messages, 5 per label, written independently of the training examples. The model before the own
+    // examples of the Bitext intents got 53.3 %, this one 78.7 % (npm run eval:intent-phrases); the line guards against
+    // a retrain that loses them. Out-of-scope rejection is applied as the runtime does (outOfScope → 'other').
+    const rows = readFileSync(path.join(__dirname, '..', '..', 'bench', 'data', 'intent-phrases-holdout.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split('\t') as [string, string])
+      .filter(([label]) => label !== 'other');
+    expect(rows).toHaveLength(150);
+    const results = await intent.classify(rows.map(([, text]) => text));
+    const right = results.filter((r, i) => (r.outOfScope ? 'other' : r.label) === rows[i]![0]).length;
+    expect(right / rows.length).toBeGreaterThanOrEqual(0.75);
   });
 
   test('a batch gives the same answers as one message at a time, and empty text is handled', async () => {
