@@ -98,11 +98,14 @@ def main():
     ap.add_argument("--threshold", type=float, default=0.5,
                     help="reject to 'other' when the best non-other probability is below this")
     ap.add_argument("--check", default="/tmp/omnicx-check/intent.json")
+    ap.add_argument("--own-repeat", type=int, default=OWN_REPEAT, help="times each own example appears in training")
+    ap.add_argument("--mapping", default=os.path.join(HERE, "label-mapping.json"),
+                    help="label mapping (experiments; the shipped model uses models/intent/label-mapping.json)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     log = lambda s: print(s, flush=True)  # noqa: E731
     t0 = time.time()
-    with open(os.path.join(HERE, "label-mapping.json"), encoding="utf-8") as f:
+    with open(a.mapping, encoding="utf-8") as f:
         mapping = json.load(f)
     labels = mapping["labels"]
     li = {l: i for i, l in enumerate(labels)}
@@ -110,8 +113,8 @@ def main():
     tr, te = train_test_split(items, test_size=0.15, random_state=0, stratify=[x[1] for x in items])
     tr, cal = train_test_split(tr, test_size=0.06, random_state=0, stratify=[x[1] for x in tr])
     log(f"split (ours, stratified, seed 0): train {len(tr)}, calibration {len(cal)}, held-out {len(te)}")
-    fit = tr + [x for x in tr if x[2] == "own"] * (OWN_REPEAT - 1)
-    log(f"own examples repeated x{OWN_REPEAT} in training: {len(fit)} training rows")
+    fit = tr + [x for x in tr if x[2] == "own"] * (a.own_repeat - 1)
+    log(f"own examples repeated x{a.own_repeat} in training: {len(fit)} training rows")
     tr_ids = BM.featurize([x[0] for x in fit], log)
     cal_ids = BM.featurize([x[0] for x in cal], log)
     te_ids = BM.featurize([x[0] for x in te], log)
@@ -166,7 +169,7 @@ def main():
             "script": "models/intent/train.py",
             "command": "/usr/bin/python3 models/intent/train.py --data /work/shared/datasets",
             "config": cfg,
-            "labelMapping": "models/intent/label-mapping.json",
+            "labelMapping": os.path.relpath(a.mapping, os.path.dirname(os.path.dirname(HERE))),
             "data": [
                 {"name": "Bitext customer-support sample (a+b, deduplicated)", "licence": "CDLA-Sharing-1.0",
                  "source": "bitext/customer-support-llm-chatbot-training-dataset"},
@@ -176,7 +179,7 @@ def main():
                  "source": "clinc/oos-eval (Larson et al. 2019)"},
                 {"name": "OmniCX own examples", "file": "models/intent/own-examples.csv", "licence": "project's own"},
             ],
-            "ownExamplesRepeat": OWN_REPEAT,
+            "ownExamplesRepeat": a.own_repeat,
             "temperature": {"T": round(T, 4), "fittedOn": "calibration split (6% of the training part)",
                             "foldedInto": "output layer (logits are already divided by T)",
                             "heldOutECE": {"before": round(ece_before, 4), "after": round(ece_after, 4)}},
