@@ -6,7 +6,7 @@
 // labelled request_refund taught the model that cancelling means a refund).
 // A prediction is right when the runtime's label (after the out-of-scope rejection) equals the gold label; gold
 // `other` is right when the model answers `other` or rejects the message as out of scope.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TextAnalyzer } from '../src/inference/text-analyzer.js';
@@ -25,6 +25,7 @@ Options:
   --models DIR   models folder, as the node's modelsDir (default models/)
   --file F       the phrase set (default bench/data/intent-phrases.tsv)
   --record       append the figures as a new section at the end of bench/RESULTS.md
+  --json F       also write every phrase's answer (gold, label, confidence, right) to F
   --help         this text
 Exit codes: 0 done, 1 unreadable phrase set or models, 2 bad arguments.`;
 
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
       models: { type: 'string', default: 'models' },
       file: { type: 'string', default: PHRASES_FILE },
       record: { type: 'boolean', default: false },
+      json: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -103,6 +105,7 @@ async function main(): Promise<number> {
   const misses = answers.filter((a) => !a.right);
   const missLines = misses.map((a) => `- "${a.text}": ${a.gold} read as ${a.label} (${a.confidence.toFixed(2)})`);
   console.log([...lines, '', `Misses (${misses.length}):`, ...missLines].join('\n'));
+  if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(answers, null, 1)}\n`);
   if (values.record) {
     const command = `npm run eval:intent-phrases -- --models ${values.models}`;
     appendResults(

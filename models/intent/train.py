@@ -32,6 +32,20 @@ OTHER = "other"
 OWN_REPEAT = 3  # our hand-written examples are few: each appears 3 times in the training rows
 
 
+EVAL_PHRASE_SETS = ("intent-phrases.tsv", "intent-phrases-holdout.tsv")
+
+
+def eval_phrase_keys():
+    """Normalized texts of the eval phrase sets (bench/data), the same key the pool deduplicates on."""
+    keys = set()
+    folder = os.path.join(HERE, "..", "..", "bench", "data")
+    for name in EVAL_PHRASE_SETS:
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            for line in f.read().splitlines()[1:]:
+                keys.add(" ".join(H.normalize(line.split("\t", 1)[1]).split()))
+    return keys
+
+
 def reassigned(text, source_label, rules):
     """The label a `reassign` rule gives this row, or None. A rule moves the rows of one source intent that match
     `when` and not `unless` (regular expressions, case-insensitive) to another label: source rows whose wording says
@@ -44,7 +58,7 @@ def reassigned(text, source_label, rules):
     return None
 
 
-def build_pool(data, mapping, log):
+def build_pool(data, mapping, log, own_file=os.path.join(HERE, "own-examples.csv")):
     labels = mapping["labels"]
     pool = OrderedDict()  # key: normalized text -> (text, label, source); first occurrence wins
 
@@ -54,7 +68,7 @@ def build_pool(data, mapping, log):
         if key and key not in pool:
             pool[key] = (text, label, source)
 
-    with open(os.path.join(HERE, "own-examples.csv"), newline="", encoding="utf-8") as f:
+    with open(own_file, newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
             add(r["text"], r["label"], "own")
     bmap = mapping["bitext"]["map"]
@@ -85,6 +99,12 @@ def build_pool(data, mapping, log):
             add(text, OTHER, "clinc150-other")
     for text, _ in d["oos_train"] + d["oos_val"]:
         add(text, OTHER, "clinc150-oos")
+    # The phrase sets of `npm run eval:intent-phrases` are never trained on, whichever source a text comes from.
+    held = eval_phrase_keys()
+    dropped = [key for key in pool if key in held]
+    for key in dropped:
+        del pool[key]
+    log(f"left out {len(dropped)} texts that are in the eval phrase sets ({', '.join(EVAL_PHRASE_SETS)})")
     items = list(pool.values())
     log(f"pool: {len(items)} examples; by source {dict(Counter(s for _, _, s in items))}")
     log(f"by label: {dict(sorted(Counter(l for _, l, _ in items).items()))}")
@@ -99,6 +119,8 @@ def main():
                     help="reject to 'other' when the best non-other probability is below this")
     ap.add_argument("--check", default="/tmp/omnicx-check/intent.json")
     ap.add_argument("--own-repeat", type=int, default=OWN_REPEAT, help="times each own example appears in training")
+    ap.add_argument("--own", default=os.path.join(HERE, "own-examples.csv"),
+                    help="own examples (experiments; the shipped model uses models/intent/own-examples.csv)")
     ap.add_argument("--mapping", default=os.path.join(HERE, "label-mapping.json"),
                     help="label mapping (experiments; the shipped model uses models/intent/label-mapping.json)")
     a = ap.parse_args()
@@ -109,7 +131,7 @@ def main():
         mapping = json.load(f)
     labels = mapping["labels"]
     li = {l: i for i, l in enumerate(labels)}
-    items = build_pool(a.data, mapping, log)
+    items = build_pool(a.data, mapping, log, a.own)
     tr, te = train_test_split(items, test_size=0.15, random_state=0, stratify=[x[1] for x in items])
     tr, cal = train_test_split(tr, test_size=0.06, random_state=0, stratify=[x[1] for x in tr])
     log(f"split (ours, stratified, seed 0): train {len(tr)}, calibration {len(cal)}, held-out {len(te)}")

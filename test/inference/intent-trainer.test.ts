@@ -4,9 +4,10 @@
 // The TypeScript intent trainer (src/inference/training): CSV reading and its errors, that training learns a real
 // labelled set and is deterministic for a seed (also across worker threads), the ensemble merge, and the benchmark
 // metrics on a hand-made confusion case with out-of-scope rows, and that an ONNX export runs in the runtime loader.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { normalizeForHashing } from '../../src/inference/features/hashed-ngrams.js';
 import { OnnxTextClassifier } from '../../src/inference/onnx-text-classifier.js';
 import {
   computeMetrics,
@@ -95,11 +96,23 @@ describe('CSV reader', () => {
     }
   });
 
-  test('the in-repo own examples parse (653 rows, the 30 in-scope labels)', () => {
+  test('the in-repo own examples parse (1,783 rows, the 30 in-scope labels)', () => {
     const rows = readLabelledCsv(OWN_EXAMPLES);
-    expect(rows.texts.length).toBe(653);
+    expect(rows.texts.length).toBe(1783);
     expect(new Set(rows.labels).size).toBe(30);
     expect(rows.labels.includes('other')).toBe(false);
+  });
+
+  test('no own example is a text of the eval phrase sets (same key as train.py: normalized, spaces collapsed)', () => {
+    const key = (text: string) => normalizeForHashing(text).split(/\s+/u).filter(Boolean).join(' ');
+    const own = new Set(readLabelledCsv(OWN_EXAMPLES).texts.map(key));
+    for (const name of ['intent-phrases.tsv', 'intent-phrases-holdout.tsv']) {
+      const lines = readFileSync(path.join(__dirname, '..', '..', 'bench', 'data', name), 'utf8')
+        .trim()
+        .split('\n');
+      const shared = lines.slice(1).filter((line) => own.has(key(line.split('\t')[1] ?? '')));
+      expect({ name, shared }).toEqual({ name, shared: [] });
+    }
   });
 });
 
@@ -135,7 +148,7 @@ describe('metrics and decision rule', () => {
   });
 });
 
-/** The labels OmniCX added to Bitext's taxonomy: a small, quick set (~260 rows) to train in a test. */
+/** The labels OmniCX added to Bitext's taxonomy: a small, quick set (~390 rows) to train in a test. */
 const ADDED_LABELS = new Set(['technical_issue', 'contact_human_agent', 'greeting', 'thanks']);
 
 async function ownExamplesClassifier(seed = 0): Promise<{ clf: IntentClassifier; texts: string[]; labels: string[] }> {

@@ -39,10 +39,11 @@ describe('intent model', () => {
     });
   });
 
-  test('hand-written customer phrases never trained on (bench/data/intent-phrases-holdout.tsv): at least 75 % right', async () => {
-    // 150 in-scope messages, 5 per label, written independently of the training examples. The model before the own
-    // examples of the Bitext intents got 53.3 %, this one 78.7 % (npm run eval:intent-phrases); the line guards against
-    // a retrain that loses them. Out-of-scope rejection is applied as the runtime does (outOfScope → 'other').
+  test('hand-written customer phrases never trained on (bench/data/intent-phrases-holdout.tsv): at least 90 % right', async () => {
+    // 150 in-scope messages, 5 per label, written apart from the training examples (train.py leaves out any text that
+    // is in the phrase sets). The model before the own examples of the Bitext intents got 53.3 %, this one 98.0 %
+    // (npm run eval:intent-phrases); the line guards against a retrain that loses them. Out-of-scope rejection is
+    // applied as the runtime does (outOfScope → 'other').
     const rows = readFileSync(path.join(__dirname, '..', '..', 'bench', 'data', 'intent-phrases-holdout.tsv'), 'utf8')
       .trim()
       .split('\n')
@@ -52,7 +53,7 @@ describe('intent model', () => {
     expect(rows).toHaveLength(150);
     const results = await intent.classify(rows.map(([, text]) => text));
     const right = results.filter((r, i) => (r.outOfScope ? 'other' : r.label) === rows[i]![0]).length;
-    expect(right / rows.length).toBeGreaterThanOrEqual(0.75);
+    expect(right / rows.length).toBeGreaterThanOrEqual(0.9);
   });
 
   test('a batch gives the same answers as one message at a time, and empty text is handled', async () => {

@@ -205,6 +205,9 @@ test('a message acknowledged but never analysed (crash, inference down) is analy
   await pipeline.sweep();
   await pipeline.sweep(); // a second sweep finds nothing left to do
   pipeline.stop();
+  // Inline shards reply before the analysis commit lands (write-behind; reads see it through `pending`); the due
+  // entry goes in that commit. Wait for the writes issued so far: without this the check raced a slow disk.
+  await node.storage.flushed();
   expect(waiting()).toHaveLength(0);
   expect(new Set(analysed).size).toBe(5);
   expect(analysed).toHaveLength(5);

@@ -66,6 +66,7 @@ test('while inference is down messages wait (circuit opens); when it is back the
   up.stop();
   await live.close();
   expect(events).toBe(10);
+  await node.storage.flushed(); // analysis commits are write-behind on inline shards: the due entries go with them
   expect([...node.storage.analysisDue.pending(1000)].filter((e) => e.tenant === tenant)).toHaveLength(0);
   for (const ack of acks) {
     const conversation = await node.gateway.getConversation(tenant, ack.conversationId);
