@@ -72,7 +72,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const t0 = Date.now();
-  const analyzer = await TextAnalyzer.load(values.models, 1, { embeddings: false });
+  const analyzer = await TextAnalyzer.load(values.models, 1, {}, [], { embeddings: false });
   let phrases: Phrase[];
   try {
     phrases = readPhrases(values.file, analyzer.intentLabels);
