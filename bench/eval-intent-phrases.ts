@@ -16,7 +16,7 @@ import { appendResults } from './lib/results-file.js';
 const PHRASES_FILE = path.join(__dirname, 'data', 'intent-phrases.tsv');
 const OTHER = 'other';
 
-const HELP = `Usage: npm run eval:intent-phrases -- [--models models] [--file ${path.relative(process.cwd(), PHRASES_FILE)}] [--record]
+const HELP = `Usage: npm run eval:intent-phrases -- [--models models] [--file ${path.relative(process.cwd(), PHRASES_FILE)}] [--json F] [--record]
 
 Runs the intent model through the runtime (TextAnalyzer, as the node does) on hand-written customer-service
 phrases (a TSV with the columns label, text) and prints the accuracy, the share answered with low confidence
