@@ -33,6 +33,8 @@ Runs the default sentiment model through the runtime (TextAnalyzer, as the node 
   TweetEval val, all      the same over all 2,000 tweets (half of them were trained on: reference only)
   own held-out quarter    3-way accuracy and macro-F1 on the rows of <models>/sentiment/own-examples.csv with
                           split = test (our customer-service messages; never trained on), same label rules
+  bench/data sets         3-way accuracy on sentiment-negation.tsv and sentiment-emotions.tsv (ours) and
+                          sentiment-holdout.tsv (a separate author's, also macro-F1); none trained on
 Options:
   --data DIR        datasets folder with sst2/ and tweeteval-sentiment/ (default ../shared/datasets)
   --models DIR      models folder, as the node's modelsDir (default models/)
@@ -121,6 +123,11 @@ const NEGATION_FILE = path.resolve(__dirname, 'data', 'sentiment-negation.tsv');
  * check and never trained on: "I am very disappointed", "so frustrated with this order", "love the new app design".
  */
 const EMOTIONS_FILE = path.resolve(__dirname, 'data', 'sentiment-emotions.tsv');
+/**
+ * Customer-service messages written by a separate author (a helper agent that saw neither the training examples nor
+ * the other sets), 50 per label (bench/data/sentiment-holdout.tsv: label, text); never trained on.
+ */
+const HOLDOUT_FILE = path.resolve(__dirname, 'data', 'sentiment-holdout.tsv');
 
 /** A `label<TAB>text` file of this folder. */
 function readLabelled(file: string): Example[] {
@@ -299,6 +306,7 @@ async function main(): Promise<number> {
   const own = readOwnHeldOut(ownFile);
   const negation = readLabelled(NEGATION_FILE);
   const emotions = readLabelled(EMOTIONS_FILE);
+  const holdout = readLabelled(HOLDOUT_FILE);
   const checks: Example[] = CHECK_SENTENCES.map(([text, gold]) => ({ text, gold }));
   const tweets = readTweets(path.join(values.data, 'tweeteval-sentiment'));
   const held = new Set(heldOutRows);
@@ -318,6 +326,7 @@ async function main(): Promise<number> {
   const modelChecks = await runModel(analyzer, 'check sentences', checks, batch);
   const modelNegation = await runModel(analyzer, 'negation', negation, batch);
   const modelEmotions = await runModel(analyzer, 'emotions', emotions, batch);
+  const modelHoldout = await runModel(analyzer, 'independent holdout', holdout, batch);
   await analyzer.close();
   const vaderSst = runVader('SST-2 dev', sst);
   const vaderTweets = runVader('TweetEval val', tweets);
@@ -325,6 +334,7 @@ async function main(): Promise<number> {
   const vaderChecks = runVader('check sentences', checks);
   const vaderNegation = runVader('negation', negation);
   const vaderEmotions = runVader('emotions', emotions);
+  const vaderHoldout = runVader('independent holdout', holdout);
 
   const pick = <T>(xs: T[], keep: (i: number) => boolean) => xs.filter((_, i) => keep(i));
   const isHeld = (i: number) => held.has(i);
@@ -410,6 +420,22 @@ async function main(): Promise<number> {
       metric: '3-way accuracy',
       model: labelAccuracy(emotions, modelEmotions.labels),
       vader: labelAccuracy(emotions, vaderEmotions.labels),
+      target: false,
+    },
+    {
+      set: 'customer-service messages by a separate author (bench/data/sentiment-holdout.tsv)',
+      n: holdout.length,
+      metric: '3-way accuracy',
+      model: labelAccuracy(holdout, modelHoldout.labels),
+      vader: labelAccuracy(holdout, vaderHoldout.labels),
+      target: false,
+    },
+    {
+      set: 'customer-service messages by a separate author (bench/data/sentiment-holdout.tsv)',
+      n: holdout.length,
+      metric: 'macro-F1',
+      model: macroF1(holdout, modelHoldout.labels),
+      vader: macroF1(holdout, vaderHoldout.labels),
       target: false,
     },
   ];
