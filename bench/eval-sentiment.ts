@@ -20,6 +20,7 @@ import { TextAnalyzer } from '../src/inference/text-analyzer.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { appendResults } from './lib/results-file.js';
 import { csvRows } from './lib/csv.js';
+import { readLabelledTsv } from './lib/labelled-tsv.js';
 
 const HELP = `Usage: npm run eval:sentiment -- [--data ../shared/datasets] [--models models] [--record] [--write-manifest]
 
@@ -131,13 +132,7 @@ const HOLDOUT_FILE = path.resolve(__dirname, 'data', 'sentiment-holdout.tsv');
 
 /** A `label<TAB>text` file of this folder. */
 function readLabelled(file: string): Example[] {
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
-  if (header?.trim() !== 'label\ttext') throw new Error(`${file}: expected the columns label, text`);
-  return lines.map((line) => {
-    const [gold, text] = line.split('\t') as [Label, string];
-    if (!LABELS.includes(gold) || text === undefined) throw new Error(`${file}: bad line ${line}`);
-    return { text, gold };
-  });
+  return readLabelledTsv(file, LABELS).map(({ label, text }) => ({ text, gold: label as Label }));
 }
 
 /** Customer-service messages version 2 of the model got wrong (sign shown next to each score). */

@@ -4,9 +4,10 @@
 // The TypeScript intent trainer (src/inference/training): CSV reading and its errors, that training learns a real
 // labelled set and is deterministic for a seed (also across worker threads), the ensemble merge, and the benchmark
 // metrics on a hand-made confusion case with out-of-scope rows, and that an ONNX export runs in the runtime loader.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { readLabelledTsv } from '../../bench/lib/labelled-tsv.js';
 import { normalizeForHashing } from '../../src/inference/features/hashed-ngrams.js';
 import { OnnxTextClassifier } from '../../src/inference/onnx-text-classifier.js';
 import {
@@ -107,10 +108,8 @@ describe('CSV reader', () => {
     const key = (text: string) => normalizeForHashing(text).split(/\s+/u).filter(Boolean).join(' ');
     const own = new Set(readLabelledCsv(OWN_EXAMPLES).texts.map(key));
     for (const name of ['intent-phrases.tsv', 'intent-phrases-holdout.tsv']) {
-      const lines = readFileSync(path.join(__dirname, '..', '..', 'bench', 'data', name), 'utf8')
-        .trim()
-        .split('\n');
-      const shared = lines.slice(1).filter((line) => own.has(key(line.split('\t')[1] ?? '')));
+      const rows = readLabelledTsv(path.join(__dirname, '..', '..', 'bench', 'data', name));
+      const shared = rows.map((row) => row.text).filter((text) => own.has(key(text)));
       expect({ name, shared }).toEqual({ name, shared: [] });
     }
   });

@@ -3,8 +3,8 @@
  */
 // The committed default models load and run through onnxruntime-node from TypeScript, with the features computed by
 // the TypeScript port: real sessions, real models, plain customer-service messages.
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { readLabelledTsv } from '../../bench/lib/labelled-tsv.js';
 import { OnnxTextClassifier } from '../../src/inference/onnx-text-classifier.js';
 import { TextAnalyzer } from '../../src/inference/text-analyzer.js';
 
@@ -44,15 +44,12 @@ describe('intent model', () => {
     // is in the phrase sets). The model before the own examples of the Bitext intents got 53.3 %, this one 98.0 %
     // (npm run eval:intent-phrases); the line guards against a retrain that loses them. Out-of-scope rejection is
     // applied as the runtime does (outOfScope → 'other').
-    const rows = readFileSync(path.join(__dirname, '..', '..', 'bench', 'data', 'intent-phrases-holdout.tsv'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((line) => line.split('\t') as [string, string])
-      .filter(([label]) => label !== 'other');
+    const rows = readLabelledTsv(
+      path.join(__dirname, '..', '..', 'bench', 'data', 'intent-phrases-holdout.tsv'),
+    ).filter((row) => row.label !== 'other');
     expect(rows).toHaveLength(150);
-    const results = await intent.classify(rows.map(([, text]) => text));
-    const right = results.filter((r, i) => (r.outOfScope ? 'other' : r.label) === rows[i]![0]).length;
+    const results = await intent.classify(rows.map((row) => row.text));
+    const right = results.filter((r, i) => (r.outOfScope ? 'other' : r.label) === rows[i]!.label).length;
     expect(right / rows.length).toBeGreaterThanOrEqual(0.9);
   });
 
