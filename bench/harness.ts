@@ -56,6 +56,7 @@ End to end on 127.0.0.1: customers (signed webhooks, one process) → OmniCX nod
   --kill-worker       kill -9 a shard worker halfway (fault injection endpoint) and verify nothing lost/duplicated
   --kill-node         kill -9 the whole node halfway; the harness restarts it; customers retry as providers do
   --verify-sample N   verify only N customers (0 = all)                     default 0
+  --retry-for S       customers keep retrying a message (5xx, 503 past capacity) this long  default 120
   --resend N          acknowledged webhooks resent as is (must be deduplicated)  default 200
   --out NAME          result file prefix under bench/results/               default harness
   --no-record         do not append to bench/RESULTS.md
@@ -82,6 +83,7 @@ const { values } = parseArgs({
     'kill-worker': { type: 'boolean', default: false },
     'kill-node': { type: 'boolean', default: false },
     'verify-sample': { type: 'string', default: '0' },
+    'retry-for': { type: 'string', default: '120' },
     resend: { type: 'string', default: '200' },
     out: { type: 'string', default: 'harness' },
     'no-record': { type: 'boolean', default: false },
@@ -110,6 +112,7 @@ const opt = {
   analysis: !values['no-analysis'],
   p99Bound: Number(values['p99-bound']),
   verifySample: Number(values['verify-sample']),
+  retryForMs: Number(values['retry-for']) * 1000,
   resend: Number(values.resend),
   warmup: Number(values.warmup),
 };
@@ -298,6 +301,9 @@ interface StepFigures {
   verify?: VerifyResult;
   ticks: { customers: CustomerTick[]; agents: AgentTick[] };
   ack: Percentiles;
+  /** The accepted attempt's own send → 2xx, and send → 503 of the attempts refused past capacity. */
+  ackAttempt: Percentiles;
+  refusal: Percentiles;
   offer: Percentiles;
   live: Percentiles;
   acceptRtt: Percentiles;
@@ -531,7 +537,7 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
     customerOffset: s.customerOffset ?? 0,
     connections: opt.connections,
     maxInflight: Math.max(2000, s.rate * 2),
-    retryForMs: 120_000,
+    retryForMs: opt.retryForMs,
   };
   const ticks: StepFigures['ticks'] = { customers: [], agents: [] };
   const events: StepFigures['events'] = [];
@@ -647,6 +653,8 @@ async function runStep(session: Session, kind: 'bare' | 'pipeline', s: StepOptio
     ...(verify === undefined ? {} : { verify }),
     ticks,
     ack: percentiles(ack),
+    ackAttempt: percentiles(decodeFromCompressedBase64(done.ackAttempt)),
+    refusal: percentiles(decodeFromCompressedBase64(done.refusal)),
     offer: percentiles(offer),
     live: percentiles(agentsDone === undefined ? undefined : decodeFromCompressedBase64(agentsDone.live_)),
     acceptRtt: percentiles(agentsDone === undefined ? undefined : decodeFromCompressedBase64(agentsDone.acceptRtt)),
@@ -693,6 +701,12 @@ function stepTable(r: StepFigures): string {
     '| step (offered conversations) | n | p50 ms | p90 ms | p99 ms | max ms |',
     '|---|---|---|---|---|---|',
     `| webhook sent → 2xx (all messages) | ${r.ack.count} | ${fmt(r.ack.p50)} | ${fmt(r.ack.p90)} | ${fmt(r.ack.p99)} | ${fmt(r.ack.max)} |`,
+    ...((r.customers?.overloaded ?? 0) > 0
+      ? [
+          `| the attempt the node took: sent → 2xx | ${r.ackAttempt.count} | ${fmt(r.ackAttempt.p50)} | ${fmt(r.ackAttempt.p90)} | ${fmt(r.ackAttempt.p99)} | ${fmt(r.ackAttempt.max)} |`,
+          `| attempts refused past capacity: sent → 503 | ${r.refusal.count} | ${fmt(r.refusal.p50)} | ${fmt(r.refusal.p90)} | ${fmt(r.refusal.p99)} | ${fmt(r.refusal.max)} |`,
+        ]
+      : []),
     ...rows.map(([k, p]) => `| ${k} | ${p.count} | ${fmt(p.p50)} | ${fmt(p.p90)} | ${fmt(p.p99)} | ${fmt(p.max)} |`),
     `| **webhook sent → agent receives offer** | ${r.offer.count} | ${fmt(r.offer.p50)} | ${fmt(r.offer.p90)} | ${fmt(r.offer.p99)} | ${fmt(r.offer.max)} |`,
     `| webhook sent → agent receives live message (assigned conversation) | ${r.live.count} | ${fmt(r.live.p50)} | ${fmt(r.live.p90)} | ${fmt(r.live.p99)} | ${fmt(r.live.max)} |`,
@@ -1133,7 +1147,7 @@ ${pipelineMetrics(main)}
 ${agentLine}
 ${verifyLine}
 Replies delivered to the local provider server (agents' answers, expected-wait notices): ${main.providerDeliveries}.
-Webhooks sent ${main.customers?.sent ?? 0}, acknowledged ${main.customers?.acked ?? 0}, never acknowledged ${unacked}, retries ${main.customers?.retries ?? 0}${main.restartMs === undefined ? '' : `; node restarted in ${main.restartMs} ms after kill -9`}. Errors: ${errors || 'none'}.
+Webhooks sent ${main.customers?.sent ?? 0}, acknowledged ${main.customers?.acked ?? 0} (${main.customers?.firstAttemptAcked ?? 0} on the first attempt), never acknowledged ${unacked}, retries ${main.customers?.retries ?? 0}, of them after a 503 OVERLOADED past capacity ${main.customers?.overloaded ?? 0} (Retry-After honoured, doubling per refusal)${main.restartMs === undefined ? '' : `; node restarted in ${main.restartMs} ms after kill -9`}. Errors: ${errors || 'none'}.
 Node (main process with its shard and inference threads): ${main.cpuSeconds.toFixed(1)} CPU-s (${main.cpuMsPerMessage.toFixed(3)} ms per message, of which the main thread ${main.mainCpuMsPerMessage.toFixed(3)} ms), peak RSS ${fmt(main.peakRssMiB)} MiB (anonymous: ${fmt(main.peakAnonMiB)} MiB; the rest is LMDB's mapped file pages and code, which the kernel can reclaim).
 
 ${targets}

@@ -270,16 +270,22 @@ export class OmniNode {
       );
     }
 
-    // Overload behaviour: past maxInFlight commits in flight, inbound messages are refused (OVERLOADED, 503 +
-    // Retry-After) before anything is stored, so providers retry later. (The analysis backlog is bounded by the
-    // pipeline itself, which defers instead of refusing.)
+    // Overload behaviour: past maxInFlight commits in flight, or once commits queue past targetLatencyMs, inbound
+    // messages are refused (OVERLOADED, 503 + Retry-After) before anything is stored, so providers retry later. (The
+    // analysis backlog is bounded by the pipeline itself, which defers instead of refusing.)
     const admission = new AdmissionControl({
       maxInFlight: config.admission.maxInFlight,
+      targetLatencyMs: config.admission.targetLatencyMs,
     });
     admission.onRefused((reason) => this.metrics.ingestRefused.inc({ reason }));
     this.metrics.observe('omnicx_ingest_in_flight', 'Inbound messages being committed now', () => [
       { value: admission.stats.inFlight },
     ]);
+    this.metrics.observe(
+      'omnicx_ingest_limit',
+      'Inbound messages the node takes at once now (the fixed cap, or lower while commits queue past the target)',
+      () => [{ value: admission.stats.limit }],
+    );
     gateway.setAdmission(admission);
 
     const io = new SocketIoServer({ serveClient: false, cors: { origin: true } });

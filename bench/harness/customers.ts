@@ -1,7 +1,8 @@
 // Simulated customers for the end-to-end harness, in their own process: an open-loop generator sending signed
 // provider webhooks (WhatsApp, Twilio SMS, Telegram, Messenger) at a fixed rate over keep-alive connections, one
 // distinct phone number / user id per customer and one unique provider message id per message. A 5xx or a refused
-// connection is retried with the same body, as providers do. Reports each second to the harness over IPC, and at the
+// connection is retried with the same body, as providers do; a 503 with Retry-After (the node past capacity) after at
+// least that long, backing off exponentially as providers do (Meta and Twilio retry over hours). Reports each second to the harness over IPC, and at the
 // end verifies that every acknowledged message is stored exactly once (and analysed).
 import { Agent, request } from 'node:http';
 import { build as buildHistogram, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
@@ -31,6 +32,12 @@ const histogram = (): Histogram =>
 /** Latencies are recorded in microseconds. */
 const ackAll = histogram();
 let ackSecond = histogram();
+/** The attempt the node took: that attempt's send → 2xx (the node's own latency for what it accepts). */
+const ackAttempt = histogram();
+/** Attempts refused with 503 OVERLOADED: send → the refusal. */
+const refusal = histogram();
+let overloaded = 0;
+let firstAttemptAcked = 0;
 
 const capacity = Math.ceil(config.rate * config.durationSec) + 16;
 const sentAt = new Float64Array(capacity);
@@ -70,7 +77,7 @@ function spec(n: number): Webhook {
   });
 }
 
-function post(hook: Webhook): Promise<{ status: number; body: string }> {
+function post(hook: Webhook): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -85,7 +92,8 @@ function post(hook: Webhook): Promise<{ status: number; body: string }> {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        const retryAfter = res.headers['retry-after'];
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, retryAfter }));
         res.on('error', reject);
       },
     );
@@ -105,20 +113,35 @@ async function send(n: number): Promise<void> {
   sent++;
   tickSent++;
   const first = sentAt[n]!;
-  for (;;) {
+  let refusals = 0;
+  for (let attempt = 0; ; attempt++) {
     let outcome: string;
+    let delayMs = 100 + Math.random() * 150;
+    const attemptAt = nowMs();
     try {
       const res = await post(hook);
       if (res.status >= 200 && res.status < 300) {
-        const us = Math.max(1, Math.round((nowMs() - first) * 1000));
+        const now = nowMs();
+        const us = Math.max(1, Math.round((now - first) * 1000));
         ackAll.recordValue(us);
         ackSecond.recordValue(us);
+        ackAttempt.recordValue(Math.max(1, Math.round((now - attemptAt) * 1000)));
+        if (attempt === 0) firstAttemptAcked++;
         state[n] = 2;
         acked++;
         tickAcked++;
         break;
       }
       outcome = `HTTP ${res.status}`;
+      const retryAfterSec = Number(res.retryAfter);
+      if (res.status === 503 && Number.isFinite(retryAfterSec) && res.retryAfter !== undefined) {
+        // Past capacity: wait at least Retry-After, doubling with each refusal (capped at 30 s), with jitter so
+        // that refused senders do not come back together.
+        overloaded++;
+        refusal.recordValue(Math.max(1, Math.round((nowMs() - attemptAt) * 1000)));
+        delayMs = Math.min(30_000, retryAfterSec * 1000 * 2 ** Math.min(refusals, 5)) * (0.5 + Math.random());
+        refusals++;
+      }
       if (res.status < 500) {
         count(`${outcome} ${res.body.slice(0, 80)}`);
         state[n] = 3;
@@ -138,7 +161,7 @@ async function send(n: number): Promise<void> {
     }
     retries++;
     tickRetries++;
-    await new Promise((r) => setTimeout(r, 100 + Math.random() * 150));
+    await new Promise((r) => setTimeout(r, delayMs));
   }
   inflight--;
 }
@@ -196,6 +219,10 @@ async function generate(): Promise<void> {
     retries,
     errors,
     ack: encodeIntoCompressedBase64(ackAll),
+    ackAttempt: encodeIntoCompressedBase64(ackAttempt),
+    refusal: encodeIntoCompressedBase64(refusal),
+    overloaded,
+    firstAttemptAcked,
     elapsedSec,
     scheduleLagMax,
     behind,

@@ -273,6 +273,14 @@ export interface CustomersDone {
   retries: number;
   errors: Record<string, number>;
   ack: string;
+  /** The accepted attempt's own send → 2xx (compressed histogram, µs). */
+  ackAttempt: string;
+  /** Attempts refused with 503 OVERLOADED + Retry-After: send → refusal (compressed histogram, µs). */
+  refusal: string;
+  /** Attempts refused with 503 OVERLOADED + Retry-After. */
+  overloaded: number;
+  /** Messages acknowledged on their first attempt. */
+  firstAttemptAcked: number;
   elapsedSec: number;
   scheduleLagMax: number;
   behind: number;

@@ -37,6 +37,8 @@ import type { ShardTransport } from './shard-transport.js';
 /** What the gateway needs of an admission control: run an ingest in a slot, or refuse it (OVERLOADED). */
 export interface IngestAdmission {
   run<T>(work: () => Promise<T>): Promise<T>;
+  /** Throws OVERLOADED if a message arriving now would be refused (takes no slot). */
+  check(): void;
 }
 
 export class ActorGateway {
@@ -79,6 +81,15 @@ export class ActorGateway {
    */
   setAdmission(admission: IngestAdmission): void {
     this.admission = admission;
+  }
+
+  /**
+   * Throws OVERLOADED when an inbound message arriving now would be refused: lets a webhook be refused before its
+   * body is read, its signature checked and its JSON parsed, so that refusing costs the node little when it is past
+   * capacity. (ingest() checks again: this is only the cheap early answer.)
+   */
+  checkAdmission(): void {
+    this.admission?.check();
   }
 
   /**

@@ -167,6 +167,13 @@ const admissionSchema = z
      */
     maxInFlight: z.number().int().min(1),
     /**
+     * Bound on the ingest queue's delay (admission to durable commit), in ms: once no message has committed within it
+     * for 500 ms the queue is standing, and the gateway takes only what it commits within this time, refusing the rest
+     * with 503 OVERLOADED + Retry-After (src/pipeline/admission-control.ts); 0 turns it off. Off by default: on this
+     * 2-core box it also refused messages at moderate load when the machine was busy (bench/RESULTS.md). @default 0
+     */
+    targetLatencyMs: z.number().int().min(0),
+    /**
      * Analyses held in memory at once (waiting for or in inference). Past it a stored message is not queued in memory:
      * it waits in the durable analysis-due index, goes to a human marked "not analysed" (as when inference is down),
      * and is analysed when there is room. Keeps memory bounded when inference cannot keep up. @default 5000
@@ -307,7 +314,7 @@ export function defaultConfig(): OmniConfig {
       customIntents: [],
     },
     urgency: { repeatWindowMs: 7 * 24 * 60 * 60 * 1000 },
-    admission: { maxInFlight: 4096, maxAnalysisBacklog: 5000 },
+    admission: { maxInFlight: 4096, targetLatencyMs: 0, maxAnalysisBacklog: 5000 },
     routing: {
       maxConcurrent: 5,
       offerTimeoutMs: 30_000,
@@ -374,6 +381,7 @@ export const ENV_OVERRIDES = {
   INFERENCE_WARM_UP_TEXTS: 'inference.warmUpTexts',
   URGENCY_REPEAT_WINDOW_MS: 'urgency.repeatWindowMs',
   INGEST_MAX_IN_FLIGHT: 'admission.maxInFlight',
+  INGEST_TARGET_LATENCY_MS: 'admission.targetLatencyMs',
   ANALYSIS_MAX_BACKLOG: 'admission.maxAnalysisBacklog',
   AGENT_TOKEN_SECRET: 'routing.tokenSecret',
   OFFER_TIMEOUT_MS: 'routing.offerTimeoutMs',
@@ -407,6 +415,7 @@ const NUMERIC = new Set<string>([
   'inference.warmUpTexts',
   'urgency.repeatWindowMs',
   'admission.maxInFlight',
+  'admission.targetLatencyMs',
   'admission.maxAnalysisBacklog',
   'routing.offerTimeoutMs',
   'routing.maxConcurrent',

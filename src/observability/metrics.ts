@@ -83,7 +83,7 @@ export class NodeMetrics {
 
   readonly ingestRefused = new Counter({
     name: 'omnicx_ingest_refused_total',
-    help: 'Inbound messages refused with OVERLOADED (not stored; providers retry), by reason (in_flight)',
+    help: 'Inbound messages refused with OVERLOADED (not stored; providers retry), by reason: in_flight (the fixed cap), latency (commits queueing past the target)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

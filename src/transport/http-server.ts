@@ -152,6 +152,7 @@ export class HttpServer {
     });
 
     this.handle('POST', '/v1/messages', 'messages.post', async (res, req, state, tenant) => {
+      this.options.gateway.checkAdmission(); // past capacity: refused before the body is read and parsed
       const body = await this.jsonBody(res, req);
       const draft = parseMessageRequest(body);
       const result = await this.options.gateway.ingest(tenant, draft);
@@ -416,7 +417,9 @@ export class HttpServer {
         (status) => finish(status),
         (error: unknown) => {
           const typed = OmniError.from(error);
-          if (typed.httpStatus >= 500) logger.error({ err: error, route }, 'request failed');
+          // OVERLOADED is counted by the admission metrics; logging each of thousands a second would add to the load.
+          if (typed.httpStatus >= 500 && typed.code !== 'OVERLOADED')
+            logger.error({ err: error, route }, 'request failed');
           else logger.debug({ code: typed.code, route, message: typed.message }, 'request refused');
           sendError(res, state, typed);
           finish(typed.httpStatus);

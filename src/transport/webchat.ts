@@ -59,7 +59,7 @@ export class WebChat {
           (result) => reply({ ok: true, ...result }),
           (error: unknown) => {
             const typed = OmniError.from(error);
-            if (typed.httpStatus >= 500)
+            if (typed.httpStatus >= 500 && typed.code !== 'OVERLOADED')
               this.logger.error({ err: error, visitorId: visitor.visitorId }, 'chat message failed');
             reply({ ok: false, error: { code: typed.code, message: typed.message } });
           },

@@ -77,6 +77,9 @@ function handleWebhook(
   const run = async (): Promise<number> => {
     let rawBody: Buffer = Buffer.alloc(0);
     if (method === 'POST') {
+      // Past capacity, refuse before reading and verifying the body: the provider retries, and the node keeps its
+      // time for the messages it has taken.
+      options.gateway.checkAdmission();
       const mediaType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (!adapter.contentTypes.includes(mediaType)) {
         throw new OmniError(
@@ -112,7 +115,10 @@ function handleWebhook(
 
   run().then(finish, (error: unknown) => {
     const typed = OmniError.from(error);
-    if (typed.httpStatus >= 500)
+    // Refusals past capacity are counted (omnicx_ingest_refused_total), not logged one by one: under overload there
+    // are thousands a second.
+    if (typed.code === 'OVERLOADED') options.logger.debug({ channel: adapter.name }, 'webhook refused: overloaded');
+    else if (typed.httpStatus >= 500)
       options.logger.error({ err: error, channel: adapter.name }, 'webhook failed; the provider will retry');
     else options.logger.warn({ channel: adapter.name, code: typed.code, message: typed.message }, 'webhook refused');
     sendError(res, state, typed);

@@ -70,7 +70,7 @@ async function expectStoredOnce(base: string, acked: Map<number, Ack>, round: nu
 }
 
 test('past maxInFlight, inbound messages get 503 OVERLOADED + Retry-After; retries store each exactly once', async () => {
-  await withNode({ admission: { maxInFlight: 3, maxAnalysisBacklog: 5000 } }, async (base) => {
+  await withNode({ admission: { maxInFlight: 3, targetLatencyMs: 0, maxAnalysisBacklog: 5000 } }, async (base) => {
     let round = 0;
     let first = await burst(base, 200, round);
     for (let tries = 0; first.refused.length === 0 && tries < 5; tries++) first = await burst(base, 200, ++round);
@@ -127,7 +127,7 @@ test('past maxAnalysisBacklog nothing is refused: messages are stored, deferred 
   await withNode(
     {
       inference: { ...defaultConfig().inference, enabled: true },
-      admission: { maxInFlight: 4096, maxAnalysisBacklog: 2 },
+      admission: { maxInFlight: 4096, targetLatencyMs: 20, maxAnalysisBacklog: 2 },
     },
     async (base) => {
       // Saturated inference is not overload: the issue asks for such messages to be stored and routed to a human
