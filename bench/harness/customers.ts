@@ -2,8 +2,9 @@
 // provider webhooks (WhatsApp, Twilio SMS, Telegram, Messenger) at a fixed rate over keep-alive connections, one
 // distinct phone number / user id per customer and one unique provider message id per message. A 5xx or a refused
 // connection is retried with the same body, as providers do; a 503 with Retry-After (the node past capacity) after at
-// least that long, backing off exponentially as providers do (Meta and Twilio retry over hours). Reports each second to the harness over IPC, and at the
-// end verifies that every acknowledged message is stored exactly once (and analysed).
+// least that long, backing off exponentially as providers do (Meta and Twilio retry over hours). Reports each second
+// to the harness over IPC, and at the end verifies that every acknowledged message is stored exactly once (and
+// analysed).
 import { Agent, request } from 'node:http';
 import { build as buildHistogram, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import {
@@ -134,11 +135,13 @@ async function send(n: number): Promise<void> {
       }
       outcome = `HTTP ${res.status}`;
       const retryAfterSec = Number(res.retryAfter);
-      if (res.status === 503 && Number.isFinite(retryAfterSec) && res.retryAfter !== undefined) {
-        // Past capacity: wait at least Retry-After, doubling with each refusal (capped at 30 s), with jitter so
-        // that refused senders do not come back together.
-        overloaded++;
-        refusal.recordValue(Math.max(1, Math.round((nowMs() - attemptAt) * 1000)));
+      if (res.status === 503 && res.retryAfter !== undefined && Number.isFinite(retryAfterSec)) {
+        // Wait at least Retry-After, doubling with each such answer (capped at 30 s), with jitter so that refused
+        // senders do not come back together. Refusals past capacity are counted on their own.
+        if (res.body.includes('"OVERLOADED"')) {
+          overloaded++;
+          refusal.recordValue(Math.max(1, Math.round((nowMs() - attemptAt) * 1000)));
+        }
         delayMs = Math.min(30_000, retryAfterSec * 1000 * 2 ** Math.min(refusals, 5)) * (0.5 + Math.random());
         refusals++;
       }
