@@ -29,6 +29,12 @@ here with D = 3, i.e. a linear model over the set of hashed n-grams of omnicx-ha
    chosen by cross-validation (CFG ownWeightGrid; the held-out quarter, split = test, is never used). Its weights
    fold into E:
    E[id] = A[:, id] + a_s u[id] + A_lex lexvec[id].
+   Version 5 (CFG lexiconInput) adds four dense columns to step 3: VADER's own scores of the text (compound, neg, neu,
+   pos from the vader-sentiment package, models/features/vader-features.cjs). They carry what a bag of n-grams cannot
+   (VADER's boosters, capitals, "but", punctuation emphasis, emoticons, the compound's normalisation); on our held-out
+   tweets the model with them is ~+3 points (bench/RESULTS.md). Being non-linear in the ids they do not fold: their
+   [4, 3] weights (temperature included) become the graph's lexicon head, logits += lexicon @ Wl, added after
+   pack_bag.py by models/features/add_lexicon_head.py; the runtime computes the input with src/inference/lexicon.
 Then a temperature T (at most 3, see TEMPERATURES) and a neutral offset d are folded into W, b: they are chosen on
 out-of-fold predictions (5-fold CV over the training tweets and the own training rows together, SST calibration
 phrases from held-back sentence groups) to maximize the accuracy of the runtime's fixed +-0.25 score rule, not of
@@ -68,6 +74,14 @@ import bagmodel as BM  # noqa: E402
 import hashing as H  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
+LEXICON_SPEC = {  # features.lexicon of a version-5 manifest (src/inference/lexicon/lexicon-features.ts reads it)
+    "name": "vader-sentiment-1.1.3",
+    "input": "lexicon",
+    "columns": ["compound", "neg", "neu", "pos"],
+    "desc": "float32 [batch, 4]: VADER's polarity_scores of each message (vader-sentiment 1.1.3: compound rounded to "
+            "4 decimals, neg/neu/pos to 3); training: models/features/vader-features.cjs (the package itself); run "
+            "time: src/inference/lexicon/vader-scores.ts (tested equal to the package)",
+}
 THRESHOLD = 0.25  # the runtime's label rule (SENTIMENT_THRESHOLDS in src/inference/text-analyzer.ts)
 CFG = {
     "sstC": 3.0,            # step 1 (liblinear, L2)
@@ -83,6 +97,9 @@ CFG = {
                             # governs, appended to every message's ids; the lexicon's negation rule goes on them
     "negatedLexicon": -0.74,  # VADER's negation scalar: "<negator> <word>" bigram ids turn the word's valence v
                               # into -0.74 v in the lexicon features (see NEGATORS); None: no negation rule
+    "lexiconInput": True,   # version 5: VADER's compound, neg, neu, pos of each text as 4 dense columns of step 3 and a
+                            # graph input of their own (`lexicon`, models/features/add_lexicon_head.py); False: version 4
+    "lexiconScale": 1.0,    # the columns' scale in step 3 (they share its L2 penalty with the n-gram weights)
     "cvFolds": 5,
     "groupWindow": 5,       # SST phrases sharing a 5-token window are one group (one source sentence)
     "pruneBelow": 1e-4,     # table rows whose largest |weight| is below this are dropped (zero row)
@@ -242,6 +259,32 @@ def lex_features(rows, lex):
     return out
 
 
+class VaderFeatures:
+    """VADER's [compound, neg, neu, pos] per text, from the vader-sentiment package itself through node
+    (models/features/vader-features.cjs): the runtime computes the same numbers (src/inference/lexicon, tested equal to
+    the package). Texts are scored once and cached."""
+
+    def __init__(self, scale):
+        self.scale = scale
+        self.cache = {}
+
+    def __call__(self, texts):
+        missing = sorted({t for t in texts if t not in self.cache})
+        if missing:
+            import subprocess
+            import tempfile
+            with tempfile.TemporaryDirectory() as tmp:
+                src, dst = os.path.join(tmp, "texts.json"), os.path.join(tmp, "vader.json")
+                with open(src, "w", encoding="utf-8") as fh:
+                    json.dump(missing, fh)
+                subprocess.run(["node", os.path.join(REPO, "models", "features", "vader-features.cjs"), src, dst],
+                               check=True, cwd=REPO)
+                with open(dst, encoding="utf-8") as fh:
+                    for t, v in zip(missing, json.load(fh)):
+                        self.cache[t] = v
+        return np.array([self.cache[t] for t in texts], dtype=np.float64).reshape(-1, 4) * self.scale
+
+
 def sentence_groups(texts, window):
     """Union-find over shared `window`-token windows: SST phrases of one source sentence end up in one group."""
     par = list(range(len(texts)))
@@ -391,24 +434,31 @@ def main():
     dev_bin = float(((space.matrix(dev_raw_ids) @ u + m1.intercept_[0] >= 0) == (np.array(dev_y) == "positive")).mean())
     log(f"step 1 (SST polarity) alone on SST-2 dev as shipped: {dev_bin:.4f} ({time.time() - t0:.0f}s)")
 
-    # step-3 design matrices: [x, s(x), lex(x)]
-    def design(X, ids, s):
-        return sp.hstack([X, sp.csr_matrix(s[:, None]), sp.csr_matrix(lex_features(ids, lex))]).tocsr()
+    # step-3 design matrices: [x, s(x), lex(x)] (+ VADER's 4 scores of the text, version 5)
+    vader = VaderFeatures(CFG["lexiconScale"]) if CFG["lexiconInput"] else None
+    NV = 4 if vader is not None else 0
 
-    D_tw = design(X_tw, tw_ids, X_tw @ u)
+    def design(X, ids, s, texts):
+        cols = [X, sp.csr_matrix(s[:, None]), sp.csr_matrix(lex_features(ids, lex))]
+        if vader is not None:
+            cols.append(sp.csr_matrix(vader(texts)))
+        return sp.hstack(cols).tocsr()
+
+    D_tw = design(X_tw, tw_ids, X_tw @ u, [t for t, _ in tweets])
     pool = np.where(~calib_sst)[0]
     pick = rng.choice(pool, CFG["sstRows"], replace=False)
     pa, pb = pick[:len(pick) // 2], pick[len(pick) // 2:]
-    D_sst = sp.vstack([design(Xs_raw[pa], [sst_raw_ids[i] for i in pa], oof_raw[pa]),
-                       design(Xs_det[pb], [sst_det_ids[i] for i in pb], oof_det[pb])]).tocsr()
+    D_sst = sp.vstack([design(Xs_raw[pa], [sst_raw_ids[i] for i in pa], oof_raw[pa], [sst[i][0] for i in pa]),
+                       design(Xs_det[pb], [sst_det_ids[i] for i in pb], oof_det[pb],
+                              [detok(sst[i][0]) for i in pb])]).tocsr()
     y_sst = list(sst_y[pa]) + list(sst_y[pb])
     X_cn = space.matrix(cn_ids)
-    D_cn = design(X_cn, cn_ids, X_cn @ u)
+    D_cn = design(X_cn, cn_ids, X_cn @ u, cn_texts)
     cal = np.where(calib_sst & np.array([len(t.split()) >= 8 for t, _ in sst]))[0]
-    D_cal = design(Xs_raw[cal], [sst_raw_ids[i] for i in cal], oof_raw[cal])
+    D_cal = design(Xs_raw[cal], [sst_raw_ids[i] for i in cal], oof_raw[cal], [sst[i][0] for i in cal])
     y_cal = sst_y[cal]
     X_own = space.matrix(own_ids)
-    D_own = design(X_own, own_ids, X_own @ u)
+    D_own = design(X_own, own_ids, X_own @ u, [t for t, _ in own_tr])
     X_own_te = space.matrix(own_te_ids)
 
     def fit2(tw_idx, own_idx, own_w):
@@ -468,7 +518,7 @@ def main():
 
     # 5. final fit on all training tweets and own training examples, fold everything into one hashbag table
     m2 = fit2(tr_rows, own_all, own_w)
-    A = m2.coef_                     # [3, NC + 4]
+    A = m2.coef_                     # [3, NC + 4 (+ 4 VADER columns)]
     b = m2.intercept_
     V = np.zeros((NC, 3))
     V += A[:, :NC].T
@@ -500,15 +550,30 @@ def main():
     bias[1] += d
     qm = BM.QuantBagClassifier(rowmap, q, scale, torch.zeros(3), torch.eye(3) * T, bias)
     qm.eval()
+    # The VADER columns cannot fold into the table: they become the graph's lexicon head (add_lexicon_head.py),
+    # logits += lexicon @ Wl with Wl = T * scale * A_vader^T ([4, 3]); the torch model qm is the graph without it.
+    Wl = (T * CFG["lexiconScale"] * A[:, NC + 4:NC + 4 + NV]).T if NV else None
+
+    def predict(texts, rows):
+        """The shipped model's probabilities: qm's, plus the lexicon head's term when there is one."""
+        P = BM.predict_proba(qm, rows)
+        if Wl is None:
+            return P
+        L = np.log(np.clip(P, 1e-30, 1.0)) + (vader(texts) / CFG["lexiconScale"]) @ Wl
+        Q = np.exp(L - L.max(1, keepdims=True))
+        return Q / Q.sum(1, keepdims=True)
     log("lexicon feature weights (rows negative/neutral/positive; columns pos, neg, |v|): "
         + "; ".join(" ".join(f"{x:+.2f}" for x in r) for r in A[:, NC + 1:NC + 4]))
     log(f"table: {len(kept_ids)} rows kept of {len(all_ids)} (D = 3, int8 per-row scale)")
+    if Wl is not None:
+        log("lexicon head Wl (rows compound, neg, neu, pos; columns negative/neutral/positive, temperature included): "
+            + "; ".join(" ".join(f"{x:+.3f}" for x in r) for r in Wl))
 
     # 6. measured with the exported (quantized) model
-    P_te = BM.predict_proba(qm, [tw_ids[i] for i in te_rows])
-    P_tr = BM.predict_proba(qm, [tw_ids[i] for i in tr_rows])
-    P_raw = BM.predict_proba(qm, dev_raw_ids)
-    P_det = BM.predict_proba(qm, dev_det_ids)
+    P_te = predict([tweets[i][0] for i in te_rows], [tw_ids[i] for i in te_rows])
+    P_tr = predict([tweets[i][0] for i in tr_rows], [tw_ids[i] for i in tr_rows])
+    P_raw = predict([t for t, _ in sst_dev], dev_raw_ids)
+    P_det = predict([detok(t) for t, _ in sst_dev], dev_det_ids)
     y_te = tw_y_all[te_rows]
     lab = lambda P: rule_labels(P)  # noqa: E731  (T, d already folded into the model)
     tw_res = three_way(y_te, lab(P_te))
@@ -522,17 +587,17 @@ def main():
     log(f"TweetEval held-out half (runtime label rule): accuracy {tw_res['accuracy']:.4f} macroF1 {tw_res['macroF1']:.4f} "
         f"macroRecall {tw_res['macroRecall']:.4f} (n={tw_res['n']}); argmax {tw_argmax['accuracy']:.4f}; "
         f"non-neutral by sign {tw_bin:.4f}; training half (in-sample) {float((lab(P_tr) == tw_y_all[tr_rows]).mean()):.4f}")
-    cv_lab = lab(BM.predict_proba(qm, cv_ids))
+    cv_lab = lab(predict(cv_texts, cv_ids))
     clinc_res = {k: float((cv_lab == k).mean()) for k in LABELS}
     log(f"CLINC150 val plain requests (n={len(cv_ids)}, never trained on): neutral {clinc_res['neutral']:.3f}, "
         f"negative {clinc_res['negative']:.3f}, positive {clinc_res['positive']:.3f}")
     own_y_te = np.array([y for _, y in own_te])
-    P_own_te = BM.predict_proba(qm, own_te_ids)
+    P_own_te = predict([t for t, _ in own_te], own_te_ids)
     own_res = three_way(own_y_te, lab(P_own_te))
-    own_in = three_way(own_y, lab(BM.predict_proba(qm, own_ids)))
+    own_in = three_way(own_y, lab(predict([t for t, _ in own_tr], own_ids)))
     log(f"own examples, held-out test quarter (runtime label rule): accuracy {own_res['accuracy']:.4f} macroF1 "
         f"{own_res['macroF1']:.4f} (n={own_res['n']}); training part (in-sample) {own_in['accuracy']:.4f}")
-    P_chk = BM.predict_proba(qm, f(CHECK_SENTENCES))
+    P_chk = predict(CHECK_SENTENCES, f(CHECK_SENTENCES))
     checks = [{"text": t, "score": round(float(p_[2] - p_[0]), 3)} for t, p_ in zip(CHECK_SENTENCES, P_chk)]
     for c in checks:
         log(f"  {c['score']:+.2f}  {c['text']}")
@@ -542,13 +607,24 @@ def main():
     BM.write_check(qm, [t for t, _ in own_te] + [tweets[i][0] for i in te_rows] + [t for t, _ in sst_dev], a.check,
                    to_ids=to_ids)
     log(f"wrote {a.out}/model.onnx ({size / 1e6:.2f} MB); torch check data {a.check}")
+    if Wl is not None:
+        # The lexicon head's weights (for add_lexicon_head.py) and its check data (for verify-lexicon-head.cjs): the
+        # same held-out messages, their ids, raw VADER scores and the probabilities predict() gives them.
+        head = os.path.join(os.path.dirname(os.path.abspath(a.check)), "sentiment-lexicon-head.json")
+        check_texts = ([t for t, _ in own_te] + [tweets[i][0] for i in te_rows] + [t for t, _ in sst_dev])[:300]
+        check_rows = [to_ids(t) for t in check_texts]
+        with open(head, "w", encoding="utf-8") as fh:
+            json.dump({"weights": Wl.tolist(), "texts": check_texts, "ids": check_rows,
+                       "lexicon": (vader(check_texts) / CFG["lexiconScale"]).tolist(),
+                       "probs": predict(check_texts, check_rows).tolist()}, fh)
+        log(f"lexicon head weights and check data: {head} (next: optimize_bag.py, pack_bag.py, add_lexicon_head.py)")
 
     manifest_path = os.path.join(a.out, "manifest.json")
     command = "/usr/bin/python3 models/sentiment/train.py --data /work/shared/datasets"
     manifest = {
         "name": "sentiment",
         "task": "text-classification/sentiment",
-        "version": 4 if scope else 3,
+        "version": 5 if NV else (4 if scope else 3),
         "date": datetime.date.today().isoformat(),
         "labels": LABELS,
         "score": {
@@ -564,7 +640,8 @@ def main():
         },
         "input": dict(BM.input_spec(len(LABELS)), architecture="hashbag-v1",
                       dim=3, note="D = 3: the table holds the per-feature class weights of a linear model"),
-        "features": dict(H.spec_dict(), **({"negation": H.negation_spec_dict()} if scope else {})),
+        "features": dict(H.spec_dict(), **({"negation": H.negation_spec_dict()} if scope else {}),
+                         **({"lexicon": LEXICON_SPEC} if NV else {})),
         "training": {
             "script": "models/sentiment/train.py",
             "command": command,
@@ -572,8 +649,11 @@ def main():
             "method": "1. SST-2 polarity LR; 2. VADER lexicon valences per word id; 3. 3-class LR on tweets + "
                       "0.03-weighted SST phrases + 0.1-weighted CLINC150 plain requests as neutral + our own "
                       f"customer-service examples (training part, weight {own_w}, chosen by CV), over [n-grams, "
-                      "SST polarity, lexicon]; 4. temperature + neutral offset for the +-0.25 rule; all folded into one "
-                      "hashbag table (see the docstring)",
+                      "SST polarity, lexicon" + (", VADER's 4 scores of the text" if NV else "") + "]; 4. temperature "
+                      "+ neutral offset for the +-0.25 rule; all folded into one hashbag table" +
+                      (" except the VADER scores' weights, which are the graph's lexicon head (a [4, 3] MatMul on the "
+                       "`lexicon` input, added by models/features/add_lexicon_head.py)" if NV else "") +
+                      " (see the docstring)",
             "ownExamples": {
                 "file": CFG["ownExamples"],
                 "split": "column split: in file order, the k-th row of each label (k = 0, 1, ...) is test when k % 4 == "

@@ -14,9 +14,13 @@ import { bagFeeds, bagInputForm, type BagInputForm } from './features/bag-feeds.
 import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
 import { negationIds, type NegationSpec } from './features/negation-scope.js';
 import { tokenizerFromJson, type TextTokenizer, type TokenizerJson } from './tokenizers/index.js';
+import { lexiconFeatures, parseLexiconSpec, type LexiconSpec } from './lexicon/index.js';
 
-/** A hashed-features model's spec; `negation` (omnicx-neg-v1): its rows also carry the negation-scope ids. */
-export type HashedFeatures = HashingSpec & { name: string; negation?: NegationSpec };
+/**
+ * A hashed-features model's spec; `negation` (omnicx-neg-v1): its rows also carry the negation-scope ids;
+ * `lexicon`: the graph also takes each text's VADER scores as a dense input (src/inference/lexicon).
+ */
+export type HashedFeatures = HashingSpec & { name: string; negation?: NegationSpec; lexicon?: LexiconSpec };
 
 /** The ids a hashed model with negation ids takes: 1 + buckets of omnicx-hash-v1, + the negation buckets. */
 export function hashedIdLimit(features: HashedFeatures): number {
@@ -129,7 +133,13 @@ export class OnnxTextClassifier {
       interOpNumThreads: 1,
     });
     try {
-      if (hashed) return new OnnxTextClassifier(manifest as ClassifierManifest, session, null);
+      if (hashed) {
+        const lexicon = parseLexiconSpec((manifest.features as HashedFeatures).lexicon, dir);
+        if (lexicon !== undefined && !session.inputNames.includes(lexicon.input)) {
+          throw new Error(`${dir}: the manifest declares the lexicon input ${lexicon.input}, the model has none`);
+        }
+        return new OnnxTextClassifier(manifest as ClassifierManifest, session, null);
+      }
       return OnnxTextClassifier.loadTransformer(dir, manifest, session);
     } catch (error) {
       await session.release();
@@ -284,13 +294,15 @@ export class OnnxTextClassifier {
   private async runHashed(texts: string[], hashed?: number[][]): Promise<RawScores> {
     const features = this.manifest.features as HashedFeatures;
     const rows = withNegationIds(features, texts, hashed ?? texts.map((text) => textToIds(text, features)));
-    const output = await this.session.run(
-      bagFeeds(this.bagForm, rows, {
-        // The negation ids follow at most maxLen shared ids.
-        maxLen: features.maxLen + (features.negation?.maxIds ?? 0),
-        numIds: hashedIdLimit(features),
-      }),
-    );
+    const feeds = bagFeeds(this.bagForm, rows, {
+      // The negation ids follow at most maxLen shared ids.
+      maxLen: features.maxLen + (features.negation?.maxIds ?? 0),
+      numIds: hashedIdLimit(features),
+    });
+    if (features.lexicon !== undefined) {
+      feeds[features.lexicon.input] = new ort.Tensor('float32', lexiconFeatures(texts), [texts.length, 4]);
+    }
+    const output = await this.session.run(feeds);
     return { probs: output.probs?.data as Float32Array, logits: output.logits?.data as Float32Array | undefined };
   }
 

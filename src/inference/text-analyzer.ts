@@ -9,6 +9,7 @@ import { NgramLanguageDetector } from './language/ngram-language-detector.js';
 import { EntityExtractor, type EntityExtractorOptions } from './entities/entity-extractor.js';
 import { SentenceEncoder } from './sentence-encoder.js';
 import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
+import { lexiconFeatures } from './lexicon/index.js';
 import type { AnalysisItem, TextAnalysis } from './inference-protocol.js';
 import {
   hashedIdLimit,
@@ -219,7 +220,9 @@ export class TextAnalyzer {
               maxLen: spec.maxLen + sentimentSpec.negation.maxIds,
               numIds: hashedIdLimit(sentimentSpec),
             };
-      const out = await this.bundle.run(intentRows, texts.length, limits, negated);
+      // The sentiment model's dense lexicon input (VADER scores), when its spec declares one.
+      const lexicon = sentimentSpec.lexicon === undefined ? undefined : lexiconFeatures(texts);
+      const out = await this.bundle.run(intentRows, texts.length, limits, negated, lexicon);
       const part = (name: string) => out[name] ?? {};
       return [
         this.intent.classifyOutput(part('intent'), intentRows.length, { top: RANKING_SIZE }),
@@ -257,7 +260,7 @@ function sharedHashingSpec(
   const spec = intent.hashingSpec;
   const base = (features: unknown) => {
     if (typeof features !== 'object' || features === null) return JSON.stringify(features);
-    const { negation: _negation, ...shared } = features as Record<string, unknown>;
+    const { negation: _negation, lexicon: _lexicon, ...shared } = features as Record<string, unknown>;
     return JSON.stringify(shared);
   };
   const same = (other: unknown) => base(other) === base(spec);

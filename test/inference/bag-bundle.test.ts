@@ -11,6 +11,7 @@ import { BagBundle, mergeBagGraphs } from '../../src/inference/features/bag-bund
 import { textToIds } from '../../src/inference/features/hashed-ngrams.js';
 import { hashedIdLimit, OnnxTextClassifier, withNegationIds } from '../../src/inference/onnx-text-classifier.js';
 import { SentenceEncoder } from '../../src/inference/sentence-encoder.js';
+import { lexiconFeatures } from '../../src/inference/lexicon/index.js';
 
 const MODELS = path.join(__dirname, '..', '..', 'models');
 const bytes = (name: string) => readFileSync(path.join(MODELS, name, 'model.onnx'));
@@ -49,7 +50,9 @@ describe('BagBundle', () => {
       maxLen: sentimentSpec.maxLen + sentimentSpec.negation.maxIds,
       numIds: hashedIdLimit(sentimentSpec),
     };
-    const out = await bundle.run(rows, messages.length, limits(), negated);
+    // Sentiment version 5 also takes each message's VADER scores (the lexicon input).
+    const lexicon = sentimentSpec.lexicon && lexiconFeatures(messages);
+    const out = await bundle.run(rows, messages.length, limits(), negated, lexicon);
     const [ownIntent, ownSentiment, ownEmbeddings] = await Promise.all([
       intent.classify([...messages, ...extra], rows),
       sentiment.classify(messages, messageRows),

@@ -18,6 +18,9 @@ export interface BagBundlePart {
   rows: 'all' | 'messages' | 'negated';
 }
 
+/** The dense lexicon input (VADER scores, [messages, 4]) a per-message part may take; the bundle takes it once. */
+const LEXICON_INPUT = 'lexicon';
+
 const INPUTS = {
   all: ['ids', 'offsets'],
   messages: ['m_ids', 'm_offsets'],
@@ -41,7 +44,10 @@ export function mergeBagGraphs(parts: readonly BagBundlePart[]): Uint8Array | un
     const graph = model.graph;
     if (!graph) return undefined;
     const names = (graph.input ?? []).map((i) => i.name);
-    if (names.length !== 2 || !names.includes('ids') || !names.includes('offsets')) return undefined;
+    // ids + offsets, and for a per-message part the dense lexicon input (one row per message, shared by name).
+    const extra = names.filter((n) => n !== 'ids' && n !== 'offsets');
+    if (!names.includes('ids') || !names.includes('offsets')) return undefined;
+    if (extra.some((n) => n !== LEXICON_INPUT) || (extra.length > 0 && part.rows === 'all')) return undefined;
     for (const o of model.opsetImport ?? []) {
       if (o.domain !== '' && o.domain !== 'ai.onnx' && o.domain != null) return undefined;
       opset = Math.max(opset, Number(o.version));
@@ -49,7 +55,13 @@ export function mergeBagGraphs(parts: readonly BagBundlePart[]): Uint8Array | un
     irVersion = Math.max(irVersion, Number(model.irVersion));
     const [ids, offsets] = INPUTS[part.rows];
     const rename = (name: string) =>
-      name === '' ? '' : name === 'ids' ? ids : name === 'offsets' ? offsets : `${part.name}/${name}`;
+      name === '' || name === LEXICON_INPUT
+        ? name
+        : name === 'ids'
+          ? ids
+          : name === 'offsets'
+            ? offsets
+            : `${part.name}/${name}`;
     for (const input of graph.input ?? []) {
       const renamed = rename(input.name ?? '');
       if (!inputs.has(renamed)) inputs.set(renamed, { ...input, name: renamed });
@@ -115,6 +127,7 @@ export class BagBundle {
     messages: number,
     limits: { maxLen: number; numIds: number },
     negated?: { rows: readonly (readonly number[])[]; maxLen: number; numIds: number },
+    lexicon?: Float32Array,
   ): Promise<BundleOutputs> {
     const all = bagFeeds('packed', rows, limits);
     const feeds: Record<string, ort.Tensor> = { ids: all.ids as ort.Tensor, offsets: all.offsets as ort.Tensor };
@@ -132,6 +145,11 @@ export class BagBundle {
       const end = messages < rows.length ? (offsets[messages] as number) : ids.length;
       feeds.m_ids = new ort.Tensor('int32', ids.subarray(0, end), [end]);
       feeds.m_offsets = new ort.Tensor('int32', offsets.subarray(0, messages), [messages]);
+    }
+    if (this.session.inputNames.includes(LEXICON_INPUT)) {
+      if (lexicon === undefined || lexicon.length !== messages * 4)
+        throw new Error('bag bundle: a part takes the lexicon input: give every message its 4 lexicon values');
+      feeds[LEXICON_INPUT] = new ort.Tensor('float32', lexicon, [messages, 4]);
     }
     const output = await this.session.run(feeds);
     const result: BundleOutputs = {};

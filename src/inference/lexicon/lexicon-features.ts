@@ -1,0 +1,45 @@
+// The dense lexicon input of a hashed-feature model (its manifest's `features.lexicon`): per text, VADER's compound,
+// negative, neutral and positive scores, as a float32 [texts, 4] tensor's data. The training script computes the same
+// numbers with the vader-sentiment package itself (models/features/vader-features.cjs); vaderScores is proven equal
+// to it (test/inference/vader-scores.test.ts), so the model sees at run time exactly what it was trained on.
+import { vaderScores } from './vader-scores.js';
+
+/** A model's lexicon input: its graph input name and the columns, in order. */
+export interface LexiconSpec {
+  name: 'vader-sentiment-1.1.3';
+  input: string;
+  columns: readonly ['compound', 'neg', 'neu', 'pos'];
+}
+
+export const LEXICON_COLUMNS = ['compound', 'neg', 'neu', 'pos'] as const;
+
+/** Checks a manifest's `features.lexicon`, so that a model asking for another lexicon fails at load, not silently. */
+export function parseLexiconSpec(value: unknown, model: string): LexiconSpec | undefined {
+  if (value === undefined) return undefined;
+  const spec = value as Partial<LexiconSpec>;
+  const columns = Array.isArray(spec.columns) ? spec.columns.join(',') : '';
+  if (
+    spec.name !== 'vader-sentiment-1.1.3' ||
+    typeof spec.input !== 'string' ||
+    columns !== LEXICON_COLUMNS.join(',')
+  ) {
+    throw new Error(
+      `${model}: unsupported features.lexicon ${JSON.stringify(value)} (supported: name "vader-sentiment-1.1.3", ` +
+        `columns ${LEXICON_COLUMNS.join(', ')})`,
+    );
+  }
+  return spec as LexiconSpec;
+}
+
+/** The [texts.length, 4] row-major values of the lexicon input. */
+export function lexiconFeatures(texts: readonly string[]): Float32Array {
+  const out = new Float32Array(texts.length * LEXICON_COLUMNS.length);
+  texts.forEach((text, i) => {
+    const s = vaderScores(text);
+    out[i * 4] = s.compound;
+    out[i * 4 + 1] = s.neg;
+    out[i * 4 + 2] = s.neu;
+    out[i * 4 + 3] = s.pos;
+  });
+  return out;
+}
