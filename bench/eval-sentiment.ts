@@ -13,7 +13,6 @@
 // model has to be clearly above VADER (the same ≥ 10 points line is shown). `--record` appends the table as
 // a section of bench/RESULTS.md; `--write-manifest` stores the figures in the model's manifest (metrics.eval).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TextAnalyzer } from '../src/inference/text-analyzer.js';
@@ -21,6 +20,7 @@ import { describeMachine, machineInfo } from './lib/machine.js';
 import { appendResults } from './lib/results-file.js';
 import { csvRows } from './lib/csv.js';
 import { readLabelledTsv } from './lib/labelled-tsv.js';
+import { vaderScoresReference } from '../src/inference/lexicon/index.js';
 
 const HELP = `Usage: npm run eval:sentiment -- [--data ../shared/datasets] [--models models] [--record] [--write-manifest]
 
@@ -46,18 +46,6 @@ Options:
 
 type Label = 'negative' | 'neutral' | 'positive';
 const LABELS: readonly Label[] = ['negative', 'neutral', 'positive'];
-
-interface VaderScores {
-  neg: number;
-  neu: number;
-  pos: number;
-  compound: number;
-}
-interface VaderModule {
-  SentimentIntensityAnalyzer: { polarity_scores(text: string): VaderScores };
-}
-// vader-sentiment ships no type declarations: load it through require with the shape it has.
-const vader = createRequire(__filename)('vader-sentiment') as VaderModule;
 
 /** VADER's standard 3-way rule (Hutto & Gilbert): compound ≥ 0.05 positive, ≤ −0.05 negative, else neutral. */
 function vaderLabel(compound: number): Label {
@@ -194,7 +182,7 @@ function runVader(name: string, examples: Example[]): Predictions {
   const scores: number[] = [];
   const started = process.hrtime.bigint();
   examples.forEach((e, i) => {
-    scores.push(vader.SentimentIntensityAnalyzer.polarity_scores(e.text).compound);
+    scores.push(vaderScoresReference(e.text).compound);
     if ((i + 1) % 100 === 0 || i + 1 === examples.length) report(i + 1);
   });
   const micros = Number(process.hrtime.bigint() - started) / 1000 / Math.max(1, examples.length);

@@ -7,6 +7,7 @@
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { bagFeeds } from './bag-feeds.js';
+import { LEXICON_INPUT } from '../lexicon/index.js';
 
 /**
  * A model of the bundle: its file's bytes, and which rows it reads: every row, only the leading messages, or the
@@ -17,9 +18,6 @@ export interface BagBundlePart {
   bytes: Uint8Array;
   rows: 'all' | 'messages' | 'negated';
 }
-
-/** The dense lexicon input (VADER scores, [messages, 4]) a per-message part may take; the bundle takes it once. */
-const LEXICON_INPUT = 'lexicon';
 
 const INPUTS = {
   all: ['ids', 'offsets'],

@@ -4,10 +4,13 @@
 // to it (test/inference/vader-scores.test.ts), so the model sees at run time exactly what it was trained on.
 import { vaderScores } from './vader-scores.js';
 
+/** The graph input's name: fixed, so that every model and the bundle (one input shared by its parts) agree. */
+export const LEXICON_INPUT = 'lexicon';
+
 /** A model's lexicon input: its graph input name and the columns, in order. */
 export interface LexiconSpec {
   name: 'vader-sentiment-1.1.3';
-  input: string;
+  input: typeof LEXICON_INPUT;
   columns: readonly ['compound', 'neg', 'neu', 'pos'];
 }
 
@@ -18,14 +21,10 @@ export function parseLexiconSpec(value: unknown, model: string): LexiconSpec | u
   if (value === undefined) return undefined;
   const spec = value as Partial<LexiconSpec>;
   const columns = Array.isArray(spec.columns) ? spec.columns.join(',') : '';
-  if (
-    spec.name !== 'vader-sentiment-1.1.3' ||
-    typeof spec.input !== 'string' ||
-    columns !== LEXICON_COLUMNS.join(',')
-  ) {
+  if (spec.name !== 'vader-sentiment-1.1.3' || spec.input !== LEXICON_INPUT || columns !== LEXICON_COLUMNS.join(',')) {
     throw new Error(
       `${model}: unsupported features.lexicon ${JSON.stringify(value)} (supported: name "vader-sentiment-1.1.3", ` +
-        `columns ${LEXICON_COLUMNS.join(', ')})`,
+        `input "${LEXICON_INPUT}", columns ${LEXICON_COLUMNS.join(', ')})`,
     );
   }
   return spec as LexiconSpec;
