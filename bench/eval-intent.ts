@@ -25,7 +25,8 @@ const HELP = `Usage: npm run eval:intent -- --train <train.csv> --test <test.csv
 Trains the intent model (hashbag-v1: hashed word/char n-gram embedding bag + linear softmax, an ensemble of
 --members seeds averaged into one model) on the training CSV and prints, on stdout, one line:
   accuracy 0.xxxx macroF1 0.xxxx[ oosRecall 0.xxxx]
-CSV files: UTF-8, a header with the columns "text" and "label" (RFC 4180 quoting). The label "oos" marks
+CSV files: UTF-8, a header with the columns "text" and "label" (RFC 4180 quoting; without a "label" column,
+"category" as in Banking77's own files, or "intent", is the label). The label "oos" marks
 out-of-scope rows. accuracy = share of in-scope test rows predicted correctly (a rejection counts wrong);
 macroF1 = mean F1 over the in-scope test labels; oosRecall = share of oos test rows predicted oos (only when
 the test set has oos rows). Progress, timings and the CPU cost per message go to stderr.

@@ -52,6 +52,15 @@ describe('CSV reader', () => {
     expect(rows).toEqual({ texts: ['thank you', 'hi, there'], labels: ['thanks', 'greeting'] });
   });
 
+  test('the label column may be named "category" (Banking77\'s own files) or "intent"; "label" wins', () => {
+    expect(parseLabelledCsv('text,category\nI am still waiting on my card?,card_arrival\n')).toEqual({
+      texts: ['I am still waiting on my card?'],
+      labels: ['card_arrival'],
+    });
+    expect(parseLabelledCsv('intent,text\ngreeting,hi\n')).toEqual({ texts: ['hi'], labels: ['greeting'] });
+    expect(parseLabelledCsv('category,text,label\nx,hi,greeting\n')).toEqual({ texts: ['hi'], labels: ['greeting'] });
+  });
+
   test('empty text is allowed, empty quoted fields are fields', () => {
     expect(parseLabelledCsv('text,label\n"",oos\n,oos\n')).toEqual({ texts: ['', ''], labels: ['oos', 'oos'] });
   });
@@ -67,7 +76,8 @@ describe('CSV reader', () => {
     ['', /empty file/],
     ['  \n\n', /empty file/],
     ['text\nhello\n', /missing column "label"/],
-    ['sentence,intent\na,b\n', /missing columns "text" and "label"/],
+    ['sentence,target\na,b\n', /missing columns "text" and "label"/],
+    ['sentence,intent\na,b\n', /missing column "text" \(header is "sentence,intent"/],
     ['text,label\n', /no data rows/],
     ['text,label\n"open quote,x\n', /line 2: unterminated quoted field/],
     ['text,label\n"a"b,x\n', /line 2: unexpected character after a closing quote/],

@@ -117,19 +117,29 @@ export function decodeCsvBytes(bytes: Uint8Array, source = '<csv>'): string {
   return text;
 }
 
-/** CSV text with a header containing `text` and `label` (case-insensitive) → rows; labels are trimmed. */
+/**
+ * Names the label column may have when there is no `label` column: Banking77 ships its splits as `text,category`,
+ * and many intent sets call it `intent`. `label` wins when several are present.
+ */
+const LABEL_COLUMN_ALIASES = ['label', 'category', 'intent'] as const;
+
+/**
+ * CSV text with a header containing `text` and `label` (case-insensitive; `category` or `intent` are taken for
+ * `label` when it is absent) → rows; labels are trimmed.
+ */
 export function parseLabelledCsv(text: string, source = '<csv>'): LabelledRows {
   if (text.trim() === '') throw new CsvFormatError(source, 'empty file (expected a header "text,label" and rows)');
   const records = parseCsvRecords(text, source);
   const header = (records[0] as CsvRecord).fields.map((f) => f.trim().toLowerCase());
   const textCol = header.indexOf('text');
-  const labelCol = header.indexOf('label');
+  const labelCol = LABEL_COLUMN_ALIASES.map((name) => header.indexOf(name)).find((i) => i >= 0) ?? -1;
   const missing = [textCol < 0 ? 'text' : '', labelCol < 0 ? 'label' : ''].filter((c) => c !== '');
   if (missing.length > 0) {
     throw new CsvFormatError(
       source,
       `missing column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(' and ')} ` +
-        `(header is ${JSON.stringify((records[0] as CsvRecord).fields.join(','))}; expected "text,label")`,
+        `(header is ${JSON.stringify((records[0] as CsvRecord).fields.join(','))}; expected "text,label", ` +
+        `or "category" / "intent" for "label")`,
     );
   }
   const texts: string[] = [];
