@@ -14,7 +14,7 @@ import { bagFeeds, bagInputForm, type BagInputForm } from './features/bag-feeds.
 import { textToIds, type HashingSpec } from './features/hashed-ngrams.js';
 import { negationIds, type NegationSpec } from './features/negation-scope.js';
 import { tokenizerFromJson, type TextTokenizer, type TokenizerJson } from './tokenizers/index.js';
-import { lexiconFeatures, parseLexiconSpec, type LexiconSpec } from './lexicon/index.js';
+import { LEXICON_COLUMNS, lexiconFeatures, parseLexiconSpec, type LexiconSpec } from './lexicon/index.js';
 
 /**
  * A hashed-features model's spec; `negation` (omnicx-neg-v1): its rows also carry the negation-scope ids;
@@ -300,7 +300,8 @@ export class OnnxTextClassifier {
       numIds: hashedIdLimit(features),
     });
     if (features.lexicon !== undefined) {
-      feeds[features.lexicon.input] = new ort.Tensor('float32', lexiconFeatures(texts), [texts.length, 4]);
+      const shape = [texts.length, LEXICON_COLUMNS.length];
+      feeds[features.lexicon.input] = new ort.Tensor('float32', lexiconFeatures(texts), shape);
     }
     const output = await this.session.run(feeds);
     return { probs: output.probs?.data as Float32Array, logits: output.logits?.data as Float32Array | undefined };

@@ -7,7 +7,7 @@
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { bagFeeds } from './bag-feeds.js';
-import { LEXICON_INPUT } from '../lexicon/index.js';
+import { LEXICON_COLUMNS, LEXICON_INPUT } from '../lexicon/index.js';
 
 /**
  * A model of the bundle: its file's bytes, and which rows it reads: every row, only the leading messages, or the
@@ -145,9 +145,10 @@ export class BagBundle {
       feeds.m_offsets = new ort.Tensor('int32', offsets.subarray(0, messages), [messages]);
     }
     if (this.session.inputNames.includes(LEXICON_INPUT)) {
-      if (lexicon === undefined || lexicon.length !== messages * 4)
-        throw new Error('bag bundle: a part takes the lexicon input: give every message its 4 lexicon values');
-      feeds[LEXICON_INPUT] = new ort.Tensor('float32', lexicon, [messages, 4]);
+      const width = LEXICON_COLUMNS.length;
+      if (lexicon === undefined || lexicon.length !== messages * width)
+        throw new Error(`bag bundle: a part takes the lexicon input: give every message its ${width} lexicon values`);
+      feeds[LEXICON_INPUT] = new ort.Tensor('float32', lexicon, [messages, width]);
     }
     const output = await this.session.run(feeds);
     const result: BundleOutputs = {};

@@ -7,14 +7,15 @@ import { vaderScores } from './vader-scores.js';
 /** The graph input's name: fixed, so that every model and the bundle (one input shared by its parts) agree. */
 export const LEXICON_INPUT = 'lexicon';
 
+/** The input's columns, in order (each text's row of the float32 [texts, columns] tensor). */
+export const LEXICON_COLUMNS = ['compound', 'neg', 'neu', 'pos'] as const;
+
 /** A model's lexicon input: its graph input name and the columns, in order. */
 export interface LexiconSpec {
   name: 'vader-sentiment-1.1.3';
   input: typeof LEXICON_INPUT;
-  columns: readonly ['compound', 'neg', 'neu', 'pos'];
+  columns: typeof LEXICON_COLUMNS;
 }
-
-export const LEXICON_COLUMNS = ['compound', 'neg', 'neu', 'pos'] as const;
 
 /** Checks a manifest's `features.lexicon`, so that a model asking for another lexicon fails at load, not silently. */
 export function parseLexiconSpec(value: unknown, model: string): LexiconSpec | undefined {
@@ -32,13 +33,11 @@ export function parseLexiconSpec(value: unknown, model: string): LexiconSpec | u
 
 /** The [texts.length, 4] row-major values of the lexicon input. */
 export function lexiconFeatures(texts: readonly string[]): Float32Array {
-  const out = new Float32Array(texts.length * LEXICON_COLUMNS.length);
+  const width = LEXICON_COLUMNS.length;
+  const out = new Float32Array(texts.length * width);
   texts.forEach((text, i) => {
     const s = vaderScores(text);
-    out[i * 4] = s.compound;
-    out[i * 4 + 1] = s.neg;
-    out[i * 4 + 2] = s.neu;
-    out[i * 4 + 3] = s.pos;
+    LEXICON_COLUMNS.forEach((column, c) => (out[i * width + c] = s[column]));
   });
   return out;
 }
